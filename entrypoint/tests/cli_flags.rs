@@ -1,0 +1,595 @@
+//! Black-box tests of the command line: every upstream flag parses, the four
+//! Go `flag` spellings, booleans, `--`, positional words, usage and flag errors.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+use std::fs;
+
+/// A successful step with the given extra flags writes its post file.
+fn assert_parses_and_succeeds(extra: &[&str]) {
+    let sb = Sandbox::new();
+    let post = sb.tekton("run/0/out");
+    let mut step = sb.step().post_file(&post);
+    for a in extra {
+        step = step.arg(a);
+    }
+    step.sh("echo ran")
+        .command()
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ran"));
+    assert!(post.exists(), "post file missing with flags {extra:?}");
+    assert!(
+        !err_file(&post).exists(),
+        ".err written with flags {extra:?}"
+    );
+}
+
+#[test]
+fn flag_entrypoint_runs_command_with_args() {
+    let sb = Sandbox::new();
+    sb.step()
+        .run("/bin/echo", ["hello", "world"])
+        .command()
+        .assert()
+        .success()
+        .stdout("hello world\n");
+}
+
+#[test]
+fn flag_results_parses() {
+    assert_parses_and_succeeds(&["-results", "foo,bar"]);
+}
+
+#[test]
+fn flag_step_results_parses() {
+    let sb = Sandbox::new();
+    let post = sb.path("out");
+    sb.step()
+        .post_file(&post)
+        .metadata(sb.tekton("run/0/status"))
+        .flag("step_results", "foo,bar")
+        .sh("true")
+        .command()
+        .assert()
+        .success();
+    assert!(post.exists());
+}
+
+#[test]
+fn flag_when_expressions_parses_empty_list() {
+    assert_parses_and_succeeds(&["-when_expressions", "[]"]);
+}
+
+#[test]
+fn flag_when_expressions_parses_double_dash_as_controller_passes_it() {
+    assert_parses_and_succeeds(&["--when_expressions", "[]"]);
+}
+
+#[test]
+fn flag_breakpoint_on_failure_parses_bare_and_explicit() {
+    assert_parses_and_succeeds(&["-breakpoint_on_failure"]);
+    assert_parses_and_succeeds(&["-breakpoint_on_failure=true"]);
+    assert_parses_and_succeeds(&["-breakpoint_on_failure=false"]);
+}
+
+#[test]
+fn flag_debug_before_step_parses_and_runs_once_released() {
+    // The release file is already there, so the step can run at once.
+    let sb = Sandbox::new();
+    let post = sb.tekton("run/0/out");
+    write_file(&with_suffix(&post, ".beforestepexit"), "");
+    sb.step()
+        .post_file(&post)
+        .arg("-debug_before_step")
+        .sh("echo ran")
+        .command()
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ran"));
+    assert!(post.exists());
+}
+
+#[test]
+fn flag_debug_before_step_false_parses() {
+    assert_parses_and_succeeds(&["-debug_before_step=false"]);
+}
+
+#[test]
+fn flag_result_from_parses_both_values() {
+    assert_parses_and_succeeds(&["-result_from", "termination-message"]);
+    assert_parses_and_succeeds(&["-result_from", "sidecar-logs"]);
+}
+
+#[test]
+fn flag_compress_termination_message_parses() {
+    assert_parses_and_succeeds(&["-compress_termination_message"]);
+    assert_parses_and_succeeds(&["-compress_termination_message=false"]);
+}
+
+#[test]
+fn flag_enable_spire_and_socket_parse_without_results() {
+    // Without -results nothing is signed, so no SPIRE agent is contacted.
+    assert_parses_and_succeeds(&[
+        "-enable_spire",
+        "-spire_socket_path",
+        "unix:///nonexistent/spire-agent.sock",
+    ]);
+    assert_parses_and_succeeds(&["-enable_spire=false"]);
+}
+
+#[test]
+fn flag_stdout_stderr_paths_parse() {
+    let sb = Sandbox::new();
+    let out = sb.path("logs/out");
+    let err = sb.path("logs/err");
+    assert_parses_and_succeeds(&[
+        "-stdout_path",
+        out.to_str().unwrap(),
+        "-stderr_path",
+        err.to_str().unwrap(),
+    ]);
+}
+
+#[test]
+fn flag_on_error_and_timeout_parse() {
+    assert_parses_and_succeeds(&["-on_error", "continue", "-timeout", "10s"]);
+    assert_parses_and_succeeds(&["-on_error", "stopAndFail", "-timeout", "0"]);
+}
+
+#[test]
+fn flag_wait_file_content_parses_bare() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "READY");
+    assert_parses_and_succeeds(&["-wait_file", ready.to_str().unwrap(), "-wait_file_content"]);
+}
+
+#[test]
+fn all_flags_together_as_the_controller_passes_them() {
+    let sb = Sandbox::new();
+    let prev = sb.post(0);
+    write_file(&prev, "");
+    let post = sb.post(1);
+    sb.step()
+        .arg("-wait_file")
+        .arg(&prev)
+        .arg("-post_file")
+        .arg(&post)
+        .arg("-step_metadata_dir")
+        .arg(sb.tekton("run/1/status"))
+        .arg("-on_error")
+        .arg("stopAndFail")
+        .arg("-timeout")
+        .arg("1m")
+        .arg("-stdout_path")
+        .arg(sb.path("logs/stdout"))
+        .arg("-stderr_path")
+        .arg(sb.path("logs/stderr"))
+        .arg("-step_results")
+        .arg("sr")
+        .arg("--when_expressions")
+        .arg("[]")
+        .arg("-results")
+        .arg("r1,r2")
+        .arg("-result_from")
+        .arg("termination-message")
+        .sh("echo all")
+        .command()
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("all"));
+    assert!(post.exists());
+    assert_eq!(
+        read_opt(&sb.tekton("run/1/status/exitCode")).as_deref(),
+        Some("0")
+    );
+}
+
+// ---- the four Go spellings -------------------------------------------------
+
+/// Builds `name value` in one of Go's four spellings.
+fn spell(kind: usize, name: &str, value: &str) -> Vec<String> {
+    match kind {
+        0 => vec![format!("-{name}"), value.to_string()],
+        1 => vec![format!("-{name}={value}")],
+        2 => vec![format!("--{name}"), value.to_string()],
+        _ => vec![format!("--{name}={value}")],
+    }
+}
+
+#[test]
+fn four_go_spellings_configure_the_same_step() {
+    // Every spelling on every flag, plus rotated mixes.
+    for combo in 0..8usize {
+        let sb = Sandbox::new();
+        let post = sb.path("post/out");
+        let term = sb.path("term/msg");
+        let meta = sb.path("meta");
+        let kinds = if combo < 4 {
+            [combo, combo, combo, combo]
+        } else {
+            [combo % 4, (combo + 1) % 4, (combo + 2) % 4, (combo + 3) % 4]
+        };
+        let mut argv = Vec::new();
+        argv.extend(spell(kinds[0], "post_file", post.to_str().unwrap()));
+        argv.extend(spell(kinds[1], "termination_path", term.to_str().unwrap()));
+        argv.extend(spell(kinds[2], "step_metadata_dir", meta.to_str().unwrap()));
+        argv.extend(spell(kinds[3], "entrypoint", "/bin/sh"));
+        argv.extend(["--".to_string(), "-c".to_string(), "exit 0".to_string()]);
+        sb.step().raw(&argv).command().assert().success();
+        assert!(post.exists(), "post file missing for {argv:?}");
+        assert_eq!(
+            read_opt(&meta.join("exitCode")).as_deref(),
+            Some("0"),
+            "{argv:?}"
+        );
+        assert_started_at(&read_termination(&term));
+    }
+}
+
+#[test]
+fn value_starting_with_dash_is_taken_as_the_value() {
+    // Go takes the next word as the value of a non-boolean flag, even `-1s`:
+    // so this is a negative timeout (an error), not an unknown flag.
+    let sb = Sandbox::new();
+    let post = sb.path("out");
+    sb.step()
+        .post_file(&post)
+        .arg("-timeout")
+        .arg("-1s")
+        .sh("true")
+        .command()
+        .assert()
+        .code(1);
+    assert!(err_file(&post).exists());
+}
+
+#[test]
+fn repeated_flag_last_value_wins() {
+    let sb = Sandbox::new();
+    let first = sb.path("first");
+    let second = sb.path("second");
+    sb.step()
+        .post_file(&first)
+        .post_file(&second)
+        .sh("true")
+        .command()
+        .assert()
+        .success();
+    assert!(second.exists());
+    assert!(!first.exists());
+}
+
+// ---- booleans ------------------------------------------------------------
+
+#[test]
+fn bare_boolean_wait_file_content_waits_for_content() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "");
+    let post = sb.path("out");
+    let mut child = sb
+        .step()
+        .wait_file(&ready)
+        .arg("-wait_file_content")
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "empty wait file with bare -wait_file_content");
+    fs::write(&ready, "READY").unwrap();
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(post.exists());
+}
+
+#[test]
+fn explicit_true_boolean_waits_for_content() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "");
+    let post = sb.path("out");
+    let mut child = sb
+        .step()
+        .wait_file(&ready)
+        .arg("--wait_file_content=true")
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "empty wait file with --wait_file_content=true");
+    fs::write(&ready, "x").unwrap();
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(post.exists());
+}
+
+#[test]
+fn explicit_false_boolean_does_not_wait_for_content() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "");
+    let post = sb.path("out");
+    sb.step()
+        .wait_file(&ready)
+        .arg("-wait_file_content=false")
+        .post_file(&post)
+        .sh("true")
+        .command()
+        .assert()
+        .success();
+    assert!(post.exists());
+}
+
+#[test]
+fn invalid_boolean_value_is_a_flag_error() {
+    let sb = Sandbox::new();
+    sb.step()
+        .arg("-wait_file_content=maybe")
+        .sh("true")
+        .command()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("wait_file_content"));
+}
+
+// ---- `--` and positional words -------------------------------------------
+
+#[test]
+fn double_dash_ends_flags() {
+    let sb = Sandbox::new();
+    let decoy = sb.path("decoy");
+    sb.step()
+        .run(
+            "/bin/echo",
+            ["-post_file", decoy.to_str().unwrap(), "--", "x"],
+        )
+        .command()
+        .assert()
+        .success()
+        .stdout(format!("-post_file {} -- x\n", decoy.display()));
+    assert!(!decoy.exists(), "a word after -- was parsed as a flag");
+}
+
+#[test]
+fn double_dash_with_no_args_runs_entrypoint_alone() {
+    let sb = Sandbox::new();
+    sb.step()
+        .raw(["-entrypoint", "/bin/echo", "--"])
+        .command()
+        .assert()
+        .success()
+        .stdout("\n");
+}
+
+#[test]
+fn first_positional_word_ends_flags() {
+    let sb = Sandbox::new();
+    let decoy = sb.path("decoy");
+    sb.step()
+        .raw([
+            "-entrypoint",
+            "/bin/echo",
+            "hello",
+            "-post_file",
+            decoy.to_str().unwrap(),
+        ])
+        .command()
+        .assert()
+        .success()
+        .stdout(format!("hello -post_file {}\n", decoy.display()));
+    assert!(!decoy.exists());
+}
+
+// ---- usage and flag errors -------------------------------------------------
+
+#[test]
+fn unknown_flag_prints_usage_and_exits_2() {
+    let sb = Sandbox::new();
+    sb.step()
+        .arg("-no_such_flag")
+        .sh("true")
+        .command()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match("(?i)usage").unwrap());
+}
+
+#[test]
+fn unknown_double_dash_flag_exits_2() {
+    let sb = Sandbox::new();
+    sb.step()
+        .arg("--no_such_flag=1")
+        .sh("true")
+        .command()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::is_match("(?i)usage").unwrap());
+}
+
+#[test]
+fn unknown_flag_does_not_run_the_command() {
+    let sb = Sandbox::new();
+    let marker = sb.path("marker");
+    sb.step()
+        .arg("-bogus")
+        .sh(&format!("touch {}", marker.display()))
+        .command()
+        .assert()
+        .code(2);
+    assert!(!marker.exists());
+}
+
+#[test]
+fn flag_missing_its_value_exits_2() {
+    let sb = Sandbox::new();
+    sb.step()
+        .raw(["-entrypoint", "/bin/true", "-post_file"])
+        .command()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("post_file"));
+}
+
+#[test]
+fn help_flags_print_usage_and_exit_0() {
+    for h in ["-h", "-help", "--help", "--h"] {
+        let sb = Sandbox::new();
+        let out = sb.step().raw([h]).command().assert().code(0);
+        let o = out.get_output();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            text.to_lowercase().contains("usage"),
+            "{h}: no usage text: {text}"
+        );
+        assert!(text.contains("post_file"), "{h}: usage lacks flags: {text}");
+    }
+}
+
+// ---- command selection -----------------------------------------------------
+
+#[test]
+fn no_entrypoint_and_no_platform_commands_is_an_error() {
+    let sb = Sandbox::new();
+    let post = sb.path("out");
+    let out = sb
+        .step()
+        .raw(["-post_file", post.to_str().unwrap(), "--", "ignored"])
+        .command()
+        .assert()
+        .code(1);
+    assert_one_line_error(&out.get_output().stderr, &[]);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("entrypoint")
+            && (err.contains("TEKTON_PLATFORM_COMMANDS") || err.contains("-entrypoint")),
+        "error should name -entrypoint or TEKTON_PLATFORM_COMMANDS: {err}"
+    );
+    assert!(!post.exists());
+    assert!(err_file(&post).exists(), "bad input must still post .err");
+}
+
+#[test]
+fn platform_commands_selects_os_arch_key_and_appends_args() {
+    let sb = Sandbox::new();
+    let cmds = serde_json::json!({
+        "windows/amd64": ["/bin/echo", "wrong"],
+        platform_key(): ["/bin/echo", "chosen"],
+        "linux/nosucharch": ["/bin/echo", "wrong"],
+    });
+    sb.step()
+        .raw(["--", "extra"])
+        .env("TEKTON_PLATFORM_COMMANDS", cmds.to_string())
+        .command()
+        .assert()
+        .success()
+        .stdout("chosen extra\n");
+}
+
+#[test]
+fn platform_commands_falls_back_to_key_without_variant() {
+    let sb = Sandbox::new();
+    let cmds = serde_json::json!({
+        format!("{}/v99", platform_key()): ["/bin/echo", "wrong-variant"],
+        platform_key(): ["/bin/echo", "no-variant"],
+    });
+    sb.step()
+        .raw(["--"])
+        .env("TEKTON_PLATFORM_COMMANDS", cmds.to_string())
+        .command()
+        .assert()
+        .success()
+        .stdout("no-variant\n");
+}
+
+#[test]
+fn platform_commands_without_matching_key_is_an_error() {
+    let sb = Sandbox::new();
+    let post = sb.path("out");
+    let cmds =
+        serde_json::json!({ "windows/amd64": ["cmd.exe"], "linux/nosucharch": ["/bin/true"] });
+    sb.step()
+        .raw(["-post_file", post.to_str().unwrap(), "--"])
+        .env("TEKTON_PLATFORM_COMMANDS", cmds.to_string())
+        .command()
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("entrypoint: "));
+    assert!(!post.exists());
+    assert!(err_file(&post).exists(), "bad input must still post .err");
+}
+
+#[test]
+fn platform_commands_malformed_json_is_an_error() {
+    let sb = Sandbox::new();
+    sb.step()
+        .raw(["--", "x"])
+        .env("TEKTON_PLATFORM_COMMANDS", "{not json")
+        .command()
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("TEKTON_PLATFORM_COMMANDS"));
+}
+
+#[test]
+fn explicit_entrypoint_wins_over_platform_commands() {
+    let sb = Sandbox::new();
+    let cmds = serde_json::json!({ platform_key(): ["/bin/echo", "platform"] });
+    sb.step()
+        .run("/bin/echo", ["flag"])
+        .env("TEKTON_PLATFORM_COMMANDS", cmds.to_string())
+        .command()
+        .assert()
+        .success()
+        .stdout("flag\n");
+}
+
+// ---- -timeout syntax (Go durations) ---------------------------------------
+
+#[test]
+fn timeout_accepts_go_duration_syntax() {
+    for d in [
+        "0",
+        "300ms",
+        "1.5s",
+        "2m",
+        "1h2m3.5s",
+        "1.5h",
+        "+5s",
+        ".5s",
+        "1us",
+        "1µs",
+        "1000000000ns",
+    ] {
+        let sb = Sandbox::new();
+        let post = sb.path("out");
+        sb.step()
+            .post_file(&post)
+            .timeout(d)
+            .sh("true")
+            .command()
+            .assert()
+            .success();
+        assert!(post.exists(), "-timeout {d}: no post file");
+    }
+}
+
+#[test]
+fn timeout_malformed_is_an_error_naming_timeout() {
+    for d in ["abc", "5", "1d", "s", "1h-2m"] {
+        let sb = Sandbox::new();
+        let marker = sb.path("marker");
+        let out = sb
+            .step()
+            .timeout(d)
+            .sh(&format!("touch {}", marker.display()))
+            .command()
+            .assert()
+            .failure();
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            err.contains("timeout"),
+            "-timeout {d}: stderr does not name it: {err}"
+        );
+        assert!(!marker.exists(), "-timeout {d}: command ran");
+    }
+}

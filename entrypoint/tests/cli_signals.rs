@@ -1,0 +1,150 @@
+//! Black-box tests of signal forwarding: a signal sent to the wrapper reaches
+//! the child's whole process group, and the child's exit status comes back.
+
+mod common;
+
+use common::*;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use std::process::Child;
+
+fn signal(child: &Child, sig: Signal) {
+    kill(Pid::from_raw(child.id() as i32), sig).expect("send signal to entrypoint");
+}
+
+/// A shell that writes `ready` once its trap is installed, then idles in short
+/// foreground sleeps so the trap runs promptly.
+fn trapping_script(sig: &str, code: i32, ready: &std::path::Path) -> String {
+    format!(
+        "trap 'exit {code}' {sig}; touch {ready}; while :; do sleep 0.05; done",
+        ready = ready.display()
+    )
+}
+
+#[test]
+fn sigterm_reaches_trapping_child_and_its_exit_code_comes_back() {
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let post = sb.post(0);
+    let mut child = sb
+        .step()
+        .post_file(&post)
+        .sh(&trapping_script("TERM", 42, &ready))
+        .spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, Signal::SIGTERM);
+    let st = wait_child(&mut child, HANG);
+    assert_eq!(
+        st.code(),
+        Some(42),
+        "stderr: {:?}",
+        read_opt(&sb.path("stderr"))
+    );
+    assert!(err_file(&post).exists());
+    assert!(!post.exists());
+}
+
+#[test]
+fn sigint_is_forwarded() {
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let mut child = sb
+        .step()
+        .sh(&trapping_script("INT", 43, &ready))
+        .spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, Signal::SIGINT);
+    assert_eq!(wait_child(&mut child, HANG).code(), Some(43));
+}
+
+#[test]
+fn sigusr1_is_forwarded() {
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let mut child = sb
+        .step()
+        .sh(&trapping_script("USR1", 44, &ready))
+        .spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, Signal::SIGUSR1);
+    assert_eq!(wait_child(&mut child, HANG).code(), Some(44));
+}
+
+#[test]
+fn sighup_is_forwarded() {
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let mut child = sb
+        .step()
+        .sh(&trapping_script("HUP", 45, &ready))
+        .spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, Signal::SIGHUP);
+    assert_eq!(wait_child(&mut child, HANG).code(), Some(45));
+}
+
+#[test]
+fn sigterm_reaches_the_whole_process_group() {
+    // The direct child ignores nothing special: it waits for a background
+    // grandchild, which records that it got TERM.
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let got = sb.path("grandchild-got-term");
+    let script = format!(
+        "sh -c 'trap \"echo TERM > {got}; exit 0\" TERM; touch {ready}; while :; do sleep 0.05; done' & \
+         trap 'wait; exit 42' TERM; wait; wait",
+        got = got.display(),
+        ready = ready.display()
+    );
+    let mut child = sb.step().sh(&script).spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, Signal::SIGTERM);
+    assert_eq!(wait_child(&mut child, HANG).code(), Some(42));
+    assert_eq!(
+        read_opt(&got).as_deref(),
+        Some("TERM\n"),
+        "grandchild did not get SIGTERM"
+    );
+}
+
+#[test]
+fn child_runs_in_its_own_process_group() {
+    let sb = Sandbox::new();
+    let out = sb.path("ids");
+    sb.step()
+        .sh(&format!(
+            "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > {}",
+            out.display()
+        ))
+        .command()
+        .assert()
+        .success();
+    let text = read_opt(&out).unwrap();
+    let ids: Vec<i32> = text
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{text:?}");
+    assert_eq!(
+        ids[0], ids[1],
+        "child (pid {}) is not its own process group leader (pgid {})",
+        ids[0], ids[1]
+    );
+}
+
+#[test]
+fn child_dying_of_forwarded_sigterm_reports_255() {
+    // A child that does not trap TERM dies of the signal: reported as 255.
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let post = sb.post(0);
+    let mut child = sb
+        .step()
+        .post_file(&post)
+        .sh(&format!("touch {}; exec sleep 30", ready.display()))
+        .spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, Signal::SIGTERM);
+    assert_eq!(wait_child(&mut child, HANG).code(), Some(255));
+    assert!(err_file(&post).exists());
+}

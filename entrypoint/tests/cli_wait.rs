@@ -1,0 +1,268 @@
+//! Black-box tests of waiting: `-wait_file` (single, comma list, created,
+//! renamed, Downward API symlink swap), `-wait_file_content`, and skipping
+//! when a wait file's `.err` shows the previous step failed.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::os::unix::fs::symlink;
+
+#[test]
+fn existing_wait_file_lets_step_run() {
+    let sb = Sandbox::new();
+    let prev = sb.post(0);
+    write_file(&prev, "");
+    let post = sb.post(1);
+    sb.pod_step(1)
+        .sh("echo ran")
+        .command()
+        .assert()
+        .success()
+        .stdout("ran\n");
+    assert!(post.exists());
+}
+
+#[test]
+fn step_waits_until_wait_file_is_created() {
+    let sb = Sandbox::new();
+    let marker = sb.path("ran");
+    fs::create_dir_all(sb.tekton("run/0")).unwrap();
+    let mut child = sb
+        .pod_step(1)
+        .sh(&format!("touch {}", marker.display()))
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "wait file does not exist yet");
+    assert!(!marker.exists(), "command ran before its wait file existed");
+    write_file(&sb.post(0), "");
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(marker.exists());
+    assert!(sb.post(1).exists());
+}
+
+#[test]
+fn wait_file_whose_parent_does_not_exist_yet() {
+    let sb = Sandbox::new();
+    let wait = sb.path("later/dir/ready");
+    let post = sb.path("out");
+    let mut child = sb
+        .step()
+        .wait_file(&wait)
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "wait file's directory does not exist yet");
+    write_file(&wait, "");
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(post.exists());
+}
+
+#[test]
+fn wait_file_appearing_by_rename_is_seen() {
+    let sb = Sandbox::new();
+    let dir = sb.path("run0");
+    fs::create_dir_all(&dir).unwrap();
+    let wait = dir.join("out");
+    let post = sb.path("out");
+    let mut child = sb
+        .step()
+        .wait_file(&wait)
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "wait file not renamed into place yet");
+    let tmp = dir.join(".out.tmp");
+    fs::write(&tmp, "").unwrap();
+    fs::rename(&tmp, &wait).unwrap();
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(post.exists());
+}
+
+#[test]
+fn comma_separated_wait_files_all_required() {
+    let sb = Sandbox::new();
+    let a = sb.path("a");
+    let b = sb.path("b");
+    let post = sb.path("out");
+    let mut child = sb
+        .step()
+        .wait_file(format!("{},{}", a.display(), b.display()))
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    write_file(&b, "");
+    assert_still_running(&mut child, "only the second wait file exists");
+    write_file(&a, "");
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(post.exists());
+}
+
+#[test]
+fn comma_list_with_err_on_later_file_skips() {
+    let sb = Sandbox::new();
+    let a = sb.write("a", "");
+    let b = sb.path("b");
+    write_file(&err_file(&b), "");
+    let post = sb.path("out");
+    let marker = sb.path("ran");
+    sb.step()
+        .wait_file(format!("{},{}", a.display(), b.display()))
+        .post_file(&post)
+        .sh(&format!("touch {}", marker.display()))
+        .command()
+        .assert()
+        .code(1);
+    assert!(err_file(&post).exists());
+    assert!(!marker.exists());
+}
+
+#[test]
+fn wait_file_content_waits_for_non_empty_file() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "");
+    let post = sb.path("out");
+    let mut child = sb
+        .step()
+        .wait_file(&ready)
+        .arg("-wait_file_content")
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "wait file is empty");
+    fs::write(&ready, "READY").unwrap();
+    assert!(wait_child(&mut child, HANG).success());
+    assert!(post.exists());
+}
+
+#[test]
+fn wait_file_content_already_present_runs_at_once() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "READY");
+    let post = sb.path("out");
+    sb.step()
+        .wait_file(&ready)
+        .arg("-wait_file_content")
+        .post_file(&post)
+        .sh("true")
+        .command()
+        .assert()
+        .success();
+    assert!(post.exists());
+}
+
+#[test]
+fn empty_wait_file_suffices_without_wait_file_content() {
+    let sb = Sandbox::new();
+    let ready = sb.write("ready", "");
+    let post = sb.path("out");
+    sb.step()
+        .wait_file(&ready)
+        .post_file(&post)
+        .sh("true")
+        .command()
+        .assert()
+        .success();
+    assert!(post.exists());
+}
+
+#[test]
+fn downward_ready_through_kubelet_symlink_swap() {
+    // Step 0 with sidecars: -wait_file /tekton/downward/ready -wait_file_content,
+    // and the kubelet updates `ready` by swapping the `..data` symlink.
+    let sb = Sandbox::new();
+    let down = sb.tekton("downward");
+    fs::create_dir_all(down.join("..2024_old")).unwrap();
+    fs::write(down.join("..2024_old/ready"), "").unwrap();
+    symlink("..2024_old", down.join("..data")).unwrap();
+    symlink("..data/ready", down.join("ready")).unwrap();
+    let post = sb.post(0);
+    let mut child = sb
+        .step()
+        .wait_file(down.join("ready"))
+        .arg("-wait_file_content")
+        .post_file(&post)
+        .sh("true")
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "ready annotation still empty");
+    fs::create_dir_all(down.join("..2024_new")).unwrap();
+    fs::write(down.join("..2024_new/ready"), "READY").unwrap();
+    symlink("..2024_new", down.join("..data_tmp")).unwrap();
+    fs::rename(down.join("..data_tmp"), down.join("..data")).unwrap();
+    fs::remove_dir_all(down.join("..2024_old")).unwrap();
+    let st = wait_child(&mut child, HANG);
+    assert!(st.success(), "stderr: {:?}", read_opt(&sb.path("stderr")));
+    assert!(post.exists());
+}
+
+#[test]
+fn existing_err_wait_file_skips_step() {
+    let sb = Sandbox::new();
+    write_file(&err_file(&sb.post(0)), "");
+    let marker = sb.path("ran");
+    sb.pod_step(1)
+        .sh(&format!("touch {}", marker.display()))
+        .command()
+        .assert()
+        .code(1);
+    assert!(!marker.exists(), "skipped step ran its command");
+    assert!(err_file(&sb.post(1)).exists());
+    assert!(!sb.post(1).exists());
+    let entries = read_termination(&sb.path("termination-1"));
+    assert_entry(&entries, "Reason", "Skipped", 3);
+    assert_started_at(&entries);
+}
+
+#[test]
+fn err_wait_file_appearing_later_skips_step() {
+    let sb = Sandbox::new();
+    let marker = sb.path("ran");
+    fs::create_dir_all(sb.tekton("run/0")).unwrap();
+    let mut child = sb
+        .pod_step(1)
+        .sh(&format!("touch {}", marker.display()))
+        .spawn(&sb.path("stderr"));
+    assert_still_running(&mut child, "nothing posted yet");
+    write_file(&err_file(&sb.post(0)), "");
+    let st = wait_child(&mut child, HANG);
+    assert_eq!(st.code(), Some(1));
+    assert!(!marker.exists());
+    assert!(err_file(&sb.post(1)).exists());
+    assert_entry(
+        &read_termination(&sb.path("termination-1")),
+        "Reason",
+        "Skipped",
+        3,
+    );
+}
+
+#[test]
+fn breakpoint_on_failure_ignores_err_wait_file_and_runs() {
+    let sb = Sandbox::new();
+    write_file(&err_file(&sb.post(0)), "");
+    let marker = sb.path("ran");
+    sb.pod_step(1)
+        .arg("-breakpoint_on_failure")
+        .sh(&format!("touch {}", marker.display()))
+        .command()
+        .assert()
+        .success();
+    assert!(
+        marker.exists(),
+        "with -breakpoint_on_failure the step must run"
+    );
+}
+
+#[test]
+fn metadata_dirs_are_created_before_waiting() {
+    let sb = Sandbox::new();
+    let meta = sb.tekton("run/1/status");
+    let mut child = sb.pod_step(1).sh("true").spawn(&sb.path("stderr"));
+    wait_for_path(&meta.join("results"));
+    wait_for_path(&meta.join("artifacts"));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "step exited without its wait file"
+    );
+    write_file(&sb.post(0), "");
+    assert!(wait_child(&mut child, HANG).success());
+}

@@ -1,0 +1,319 @@
+//! The Pod's filesystem on the host: a temporary directory holding one
+//! directory per volume and one per container, plus the mapping from
+//! container paths to host paths.
+//!
+//! Layout under the Pod directory:
+//! - `volumes/<volume>/`: an emptyDir or downwardAPI volume;
+//! - `union/tekton/...`: symlinks to the volumes mounted under `/tekton` by
+//!   any container (the view `entrypoint step-init` links resolve through);
+//! - `containers/<container>/fs/`: the container's own files, e.g. its
+//!   termination message `fs/tekton/termination`; `fs/tekton/<entry>` links
+//!   to `union/tekton/<entry>`, so `ENTRYPOINT_TEKTON_ROOT=.../fs/tekton`
+//!   makes the entrypoint's built-in `/tekton` defaults land in the Pod;
+//! - `containers/<container>/log`: stdout and stderr of the container.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::core::v1::{Container, Pod, VolumeMount};
+
+use crate::render::IMAGE_ENTRYPOINT;
+
+/// Why the Pod filesystem could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum PodFsError {
+    /// A filesystem operation failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// On which host path.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The Pod uses something the local runtime cannot provide.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> PodFsError + 'a {
+    move |source| PodFsError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The Pod directory and its volumes.
+#[derive(Debug)]
+pub struct PodFs {
+    temp: Option<tempfile::TempDir>,
+    root: PathBuf,
+    volumes: HashMap<String, PathBuf>,
+    entrypoint: PathBuf,
+}
+
+impl PodFs {
+    /// Creates a fresh Pod directory for `pod` under the system temp dir:
+    /// a directory per emptyDir/downwardAPI volume (downwardAPI files are
+    /// created empty) and the `union/tekton` view. `entrypoint` is the host
+    /// binary `/ko-app/entrypoint` maps to. Other volume types and mounts of
+    /// undeclared volumes give [`PodFsError::Unsupported`].
+    pub fn create(pod: &Pod, entrypoint: &Path) -> Result<Self, PodFsError> {
+        let temp = tempfile::Builder::new()
+            .prefix("podsim-")
+            .tempdir()
+            .map_err(io_err("create temp dir", &std::env::temp_dir()))?;
+        let root = temp.path().to_path_buf();
+        let mut volumes = HashMap::new();
+        let spec = pod.spec.as_ref();
+        for volume in spec.and_then(|s| s.volumes.as_ref()).into_iter().flatten() {
+            let dir = root.join("volumes").join(&volume.name);
+            fs::create_dir_all(&dir).map_err(io_err("create", &dir))?;
+            if let Some(downward) = &volume.downward_api {
+                for item in downward.items.iter().flatten() {
+                    let file = dir.join(&item.path);
+                    fs::write(&file, b"").map_err(io_err("create", &file))?;
+                }
+            } else if volume.empty_dir.is_none() {
+                return Err(PodFsError::Unsupported(format!(
+                    "volume {:?}: only emptyDir and downwardAPI volumes can run locally",
+                    volume.name
+                )));
+            }
+            volumes.insert(volume.name.clone(), dir);
+        }
+        let fs = Self {
+            temp: Some(temp),
+            root,
+            volumes,
+            entrypoint: entrypoint.to_path_buf(),
+        };
+        let union = fs.root.join("union");
+        fs::create_dir_all(union.join("tekton")).map_err(io_err("create", &union))?;
+        let containers = spec.into_iter().flat_map(|s| {
+            s.init_containers
+                .iter()
+                .flatten()
+                .chain(s.containers.iter())
+        });
+        for container in containers {
+            for mount in container.volume_mounts.iter().flatten() {
+                if mount.mount_path.starts_with("/tekton/") {
+                    let host = fs.mount_source(&container.name, mount)?;
+                    link_into(&union, &mount.mount_path, &host)?;
+                }
+            }
+        }
+        Ok(fs)
+    }
+
+    /// The Pod directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Host directory of volume `name`.
+    pub fn volume_dir(&self, name: &str) -> Option<&Path> {
+        self.volumes.get(name).map(PathBuf::as_path)
+    }
+
+    /// Keeps the Pod directory on disk after this value is dropped.
+    pub fn keep(&mut self) {
+        if let Some(temp) = self.temp.as_mut() {
+            temp.disable_cleanup(true);
+        }
+    }
+
+    /// Prepares `container`'s own directory (its `fs/tekton` view and an
+    /// empty termination message file) and returns its path mapping.
+    pub fn container<'p>(
+        &'p self,
+        container: &'p Container,
+    ) -> Result<ContainerFs<'p>, PodFsError> {
+        let dir = self.root.join("containers").join(&container.name);
+        let tekton = dir.join("fs").join("tekton");
+        fs::create_dir_all(&tekton).map_err(io_err("create", &tekton))?;
+        let union = self.root.join("union").join("tekton");
+        for entry in fs::read_dir(&union).map_err(io_err("read", &union))? {
+            let entry = entry.map_err(io_err("read", &union))?;
+            let link = tekton.join(entry.file_name());
+            std::os::unix::fs::symlink(entry.path(), &link).map_err(io_err("link", &link))?;
+        }
+        let mut mounts = HashMap::new();
+        for mount in container.volume_mounts.iter().flatten() {
+            mounts.insert(
+                mount.mount_path.trim_end_matches('/'),
+                self.mount_source(&container.name, mount)?,
+            );
+        }
+        let termination_path = container
+            .termination_message_path
+            .as_deref()
+            .unwrap_or("/dev/termination-log");
+        let cfs = ContainerFs {
+            pod: self,
+            dir,
+            mounts,
+            termination_path,
+        };
+        let termination = cfs.termination_file();
+        if let Some(parent) = termination.parent() {
+            fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+        }
+        fs::write(&termination, b"").map_err(io_err("create", &termination))?;
+        Ok(cfs)
+    }
+
+    fn mount_source(&self, container: &str, mount: &VolumeMount) -> Result<PathBuf, PodFsError> {
+        let dir = self.volumes.get(&mount.name).ok_or_else(|| {
+            PodFsError::Unsupported(format!(
+                "container {container:?} mounts undeclared volume {:?}",
+                mount.name
+            ))
+        })?;
+        Ok(match mount.sub_path.as_deref().filter(|s| !s.is_empty()) {
+            Some(sub) => {
+                let path = dir.join(sub);
+                fs::create_dir_all(&path).map_err(io_err("create", &path))?;
+                path
+            }
+            None => dir.clone(),
+        })
+    }
+}
+
+/// Creates `base/<container_path>` as a symlink to `target`, with real parent
+/// directories; an existing entry (first mount wins) or a symlinked parent
+/// (nested mount) is left alone.
+fn link_into(base: &Path, container_path: &str, target: &Path) -> Result<(), PodFsError> {
+    let link = base.join(container_path.trim_start_matches('/').trim_end_matches('/'));
+    let mut parent = link.parent();
+    while let Some(p) = parent {
+        if p == base {
+            break;
+        }
+        if p.is_symlink() {
+            return Ok(());
+        }
+        parent = p.parent();
+    }
+    if link.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    if let Some(parent) = link.parent() {
+        fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+    }
+    std::os::unix::fs::symlink(target, &link).map_err(io_err("link", &link))
+}
+
+/// One container's view: container paths -> host paths.
+#[derive(Debug)]
+pub struct ContainerFs<'p> {
+    pod: &'p PodFs,
+    dir: PathBuf,
+    mounts: HashMap<&'p str, PathBuf>,
+    termination_path: &'p str,
+}
+
+impl ContainerFs<'_> {
+    /// The container's own directory (`containers/<name>`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Host file of the container's termination message.
+    pub fn termination_file(&self) -> PathBuf {
+        self.local(self.termination_path)
+    }
+
+    /// Value of `ENTRYPOINT_TEKTON_ROOT` for this container.
+    pub fn tekton_root(&self) -> PathBuf {
+        self.dir.join("fs").join("tekton")
+    }
+
+    /// Host file receiving the container's stdout and stderr.
+    pub fn log_file(&self) -> PathBuf {
+        self.dir.join("log")
+    }
+
+    fn local(&self, path: &str) -> PathBuf {
+        self.dir.join("fs").join(path.trim_start_matches('/'))
+    }
+
+    /// Maps one absolute container path: under a mount -> the volume's host
+    /// directory; `/ko-app/entrypoint` -> the real entrypoint binary; the
+    /// termination message path or anything else under `/tekton` -> the
+    /// container's own directory. Other paths (e.g. `/bin/sh`) are `None`:
+    /// they are the host's.
+    pub fn map(&self, path: &str) -> Option<PathBuf> {
+        if !path.starts_with('/') {
+            return None;
+        }
+        let mut end = path.len();
+        loop {
+            let prefix = path[..end].trim_end_matches('/');
+            if let Some(host) = self.mounts.get(prefix) {
+                let rest = path[prefix.len()..].trim_start_matches('/');
+                return Some(if rest.is_empty() {
+                    host.clone()
+                } else {
+                    host.join(rest)
+                });
+            }
+            match path[..end].rfind('/') {
+                Some(0) | None => break,
+                Some(slash) => end = slash,
+            }
+        }
+        if path == IMAGE_ENTRYPOINT {
+            return Some(self.pod.entrypoint.clone());
+        }
+        if path == self.termination_path || path == "/tekton" || path.starts_with("/tekton/") {
+            return Some(self.local(path));
+        }
+        None
+    }
+
+    /// Maps a working directory: like [`Self::map`], but a path the container
+    /// does not mount lands in its own directory too (the kubelet creates it).
+    pub fn map_dir(&self, path: &str) -> PathBuf {
+        self.map(path).unwrap_or_else(|| self.local(path))
+    }
+
+    /// Rewrites every container path inside `text` (whole arguments,
+    /// `-flag=/path`, comma-separated lists, paths inside shell code). A path
+    /// starts at a `/` not preceded by a path character and runs to the first
+    /// character that is not one of `[A-Za-z0-9._/-]`.
+    pub fn rewrite(&self, text: &str) -> String {
+        if !text.contains('/') {
+            return text.to_string();
+        }
+        let bytes = text.as_bytes();
+        let is_path_char =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/');
+        let mut out = String::with_capacity(text.len() + 64);
+        let mut i = 0;
+        let mut copied = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'/' && (i == 0 || !is_path_char(bytes[i - 1])) {
+                let end = (i..bytes.len())
+                    .find(|&j| !is_path_char(bytes[j]))
+                    .unwrap_or(bytes.len());
+                if let Some(host) = self.map(&text[i..end]) {
+                    out.push_str(&text[copied..i]);
+                    out.push_str(&host.to_string_lossy());
+                    copied = end;
+                }
+                i = end;
+            } else {
+                i += 1;
+            }
+        }
+        out.push_str(&text[copied..]);
+        out
+    }
+}

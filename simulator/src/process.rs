@@ -1,0 +1,192 @@
+//! Containers as host processes: spawning one in its own session with the
+//! container's command, environment and working directory mapped onto the
+//! Pod filesystem, exit notification, and killing what is left.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::SystemTime;
+
+use k8s_openapi::api::core::v1::Container;
+use nix::sys::signal::{kill, killpg, Signal};
+use nix::unistd::Pid;
+
+use crate::podfs::ContainerFs;
+
+/// Why a container could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    /// The container has no command (an image's ENTRYPOINT cannot be looked up locally).
+    #[error("container {0:?} has no command; podsim cannot look up an image's entrypoint")]
+    NoCommand(String),
+    /// Preparing or starting the process failed.
+    #[error("container {container:?}: {action}: {source}")]
+    Io {
+        /// The container.
+        container: String,
+        /// What was being done.
+        action: String,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+/// How a container process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit {
+    /// Exit code; `128 + signal` when killed by a signal.
+    pub code: i32,
+    /// The signal that killed it, if any.
+    pub signal: Option<i32>,
+    /// When the exit was observed.
+    pub at: SystemTime,
+}
+
+impl Exit {
+    /// Converts a wait status observed at `at`.
+    pub fn from_status(status: ExitStatus, at: SystemTime) -> Self {
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Self {
+                code,
+                signal: None,
+                at,
+            },
+            (None, Some(sig)) => Self {
+                code: 128 + sig,
+                signal: Some(sig),
+                at,
+            },
+            (None, None) => Self {
+                code: 1,
+                signal: None,
+                at,
+            },
+        }
+    }
+}
+
+/// Starts `container` as a process in a new session (so its process group
+/// id equals its pid), with `command + args` and env values rewritten by
+/// `cfs`, stdout and stderr appended to the container's log file, stdin
+/// closed, a clean environment (`PATH` from the host, `HOME`, `HOSTNAME`,
+/// `ENTRYPOINT_TEKTON_ROOT`, then the container's `env`), and the mapped
+/// working directory (created when missing). `env` entries using
+/// `valueFrom` are skipped.
+pub fn spawn(
+    container: &Container,
+    cfs: &ContainerFs<'_>,
+    hostname: &str,
+) -> Result<Child, SpawnError> {
+    let err = |action: &str| {
+        let container = container.name.clone();
+        let action = action.to_string();
+        move |source| SpawnError::Io {
+            container,
+            action,
+            source,
+        }
+    };
+    let mut argv: Vec<String> = container
+        .command
+        .iter()
+        .flatten()
+        .chain(container.args.iter().flatten())
+        .map(|a| cfs.rewrite(a))
+        .collect();
+    if container.command.as_ref().is_none_or(Vec::is_empty) || argv.is_empty() {
+        return Err(SpawnError::NoCommand(container.name.clone()));
+    }
+    let program = argv.remove(0);
+    let log = cfs.log_file();
+    let stdout: File = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .map_err(err("open log"))?;
+    let stderr = stdout.try_clone().map_err(err("open log"))?;
+    let workdir: PathBuf = match container.working_dir.as_deref() {
+        Some(dir) if !dir.is_empty() => cfs.map_dir(dir),
+        _ => cfs.dir().join("fs"),
+    };
+    fs::create_dir_all(&workdir).map_err(err("create working directory"))?;
+
+    let mut command = Command::new(&program);
+    command
+        .args(&argv)
+        .env_clear()
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
+        )
+        .env("HOME", cfs.dir().join("fs"))
+        .env("HOSTNAME", hostname)
+        .env("ENTRYPOINT_TEKTON_ROOT", cfs.tekton_root())
+        .current_dir(&workdir)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr);
+    for var in container.env.iter().flatten() {
+        if let Some(value) = &var.value {
+            command.env(&var.name, cfs.rewrite(value));
+        }
+    }
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| nix::unistd::setsid().map(drop).map_err(io::Error::from));
+    }
+    command.spawn().map_err(err(&format!("start {program}")))
+}
+
+/// Sends `signal` to the process group `pgid`; a group that is gone is not an error.
+pub fn signal_group(pgid: u32, signal: Signal) {
+    if let Ok(raw) = i32::try_from(pgid) {
+        let _ = killpg(Pid::from_raw(raw), signal);
+    }
+}
+
+/// SIGKILLs every process whose session id is in `sessions` (the containers'
+/// pids), repeating until none is found or `rounds` scans are done, so that
+/// grandchildren in other process groups of the session (the entrypoint runs
+/// its command in a group of its own) are gone too. Returns how many
+/// processes were signalled.
+pub fn kill_sessions(sessions: &HashSet<i32>, rounds: usize) -> usize {
+    let mut total = 0;
+    for _ in 0..rounds {
+        let found: Vec<i32> = session_members(sessions);
+        if found.is_empty() {
+            break;
+        }
+        for pid in &found {
+            let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+        }
+        total += found.len();
+    }
+    total
+}
+
+/// Pids of live (non-zombie) processes whose session id is in `sessions`.
+pub fn session_members(sessions: &HashSet<i32>) -> Vec<i32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            // Fields after the command name (which may hold spaces and parentheses).
+            let Some((_, rest)) = stat.rsplit_once(") ") else {
+                return false;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let state = fields.first().copied().unwrap_or("Z");
+            let session = fields.get(3).and_then(|s| s.parse::<i32>().ok());
+            state != "Z" && state != "X" && session.is_some_and(|s| sessions.contains(&s))
+        })
+        .collect()
+}
