@@ -61,7 +61,10 @@ pub enum WhenError {
         source: SubstituteError,
     },
     /// The CEL expression does not parse (or is too deeply nested to parse safely).
-    #[error("when expression #{index}: CEL expression `{expr}` does not compile: {message}")]
+    #[error(
+        "when expression #{index}: CEL expression `{}` does not compile: {message}",
+        shorten(expr)
+    )]
     CelCompile {
         /// Position in the list, from 0.
         index: usize,
@@ -71,7 +74,10 @@ pub enum WhenError {
         message: String,
     },
     /// Evaluating the CEL expression failed (unknown name, overflow, bad types...).
-    #[error("when expression #{index}: CEL expression `{expr}` failed to evaluate: {message}")]
+    #[error(
+        "when expression #{index}: CEL expression `{}` failed to evaluate: {message}",
+        shorten(expr)
+    )]
     CelEval {
         /// Position in the list, from 0.
         index: usize,
@@ -82,7 +88,8 @@ pub enum WhenError {
     },
     /// The CEL expression evaluated to something other than a boolean.
     #[error(
-        "when expression #{index}: CEL expression `{expr}` evaluated to a {found}, not a boolean"
+        "when expression #{index}: CEL expression `{}` evaluated to a {found}, not a boolean",
+        shorten(expr)
     )]
     CelNotBool {
         /// Position in the list, from 0.
@@ -93,13 +100,23 @@ pub enum WhenError {
         found: String,
     },
     /// A `cel` expression given to a binary built without the `cel` feature.
-    #[error("when expression #{index}: cannot evaluate CEL expression `{expr}`: entrypoint was built without CEL support")]
+    #[error("when expression #{index}: cannot evaluate CEL expression `{}`: entrypoint was built without CEL support", shorten(expr))]
     CelUnsupported {
         /// Position in the list, from 0.
         index: usize,
         /// The expression as given.
         expr: String,
     },
+}
+
+/// An expression as shown in an error: at most 120 characters, one line.
+fn shorten(expr: &str) -> String {
+    const MAX: usize = 120;
+    let one_line = expr.replace(['\n', '\r'], " ");
+    match one_line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
 }
 
 #[derive(Deserialize)]
@@ -316,3 +333,7 @@ mod cel_eval {
         Err(WhenError::CelUnsupported { index, expr })
     }
 }
+
+#[cfg(test)]
+#[path = "when_tests.rs"]
+mod tests;

@@ -110,14 +110,23 @@ fn flag_compress_termination_message_parses() {
 }
 
 #[test]
-fn flag_enable_spire_and_socket_parse_without_results() {
-    // Without -results nothing is signed, so no SPIRE agent is contacted.
+fn flag_spire_socket_path_and_disabled_spire_parse() {
+    assert_parses_and_succeeds(&[
+        "-enable_spire=false",
+        "-spire_socket_path",
+        "unix:///nonexistent/spire-agent.sock",
+    ]);
+}
+
+#[test]
+fn flag_enable_spire_without_results_succeeds() {
+    // Upstream signs only when there are task results, so with no -results no
+    // SPIRE agent is contacted and the step succeeds.
     assert_parses_and_succeeds(&[
         "-enable_spire",
         "-spire_socket_path",
         "unix:///nonexistent/spire-agent.sock",
     ]);
-    assert_parses_and_succeeds(&["-enable_spire=false"]);
 }
 
 #[test]
@@ -359,21 +368,37 @@ fn double_dash_with_no_args_runs_entrypoint_alone() {
 
 #[test]
 fn first_positional_word_ends_flags() {
+    // `step-init` is the first positional word: the words after it are its
+    // arguments (link names), never flags, even when they start with a dash.
     let sb = Sandbox::new();
-    let decoy = sb.path("decoy");
+    fs::create_dir_all(sb.tekton("steps")).unwrap();
     sb.step()
-        .raw([
-            "-entrypoint",
-            "/bin/echo",
-            "hello",
-            "-post_file",
-            decoy.to_str().unwrap(),
-        ])
+        .raw(["step-init", "step-a", "-post_file"])
         .command()
         .assert()
-        .success()
-        .stdout(format!("hello -post_file {}\n", decoy.display()));
-    assert!(!decoy.exists());
+        .success();
+    assert!(fs::symlink_metadata(sb.tekton("steps/step-a")).is_ok());
+    assert!(fs::symlink_metadata(sb.tekton("steps/-post_file")).is_ok());
+    assert!(fs::symlink_metadata(sb.tekton("steps/1")).is_ok());
+}
+
+#[test]
+fn positional_words_before_double_dash_are_not_command_args() {
+    // Upstream passes only the words after `--` to the command; a stray
+    // positional word is either ignored (upstream) or a usage error, but never
+    // handed to the command.
+    let sb = Sandbox::new();
+    let out = sb
+        .step()
+        .raw(["-entrypoint", "/bin/echo", "stray", "words"])
+        .command()
+        .assert();
+    let o = out.get_output();
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("stray"),
+        "positional words reached the command: {o:?}"
+    );
+    assert!(matches!(o.status.code(), Some(0) | Some(2)), "{o:?}");
 }
 
 // ---- usage and flag errors -------------------------------------------------
@@ -476,8 +501,9 @@ fn platform_commands_selects_os_arch_key_and_appends_args() {
         platform_key(): ["/bin/echo", "chosen"],
         "linux/nosucharch": ["/bin/echo", "wrong"],
     });
+    let post = sb.path("out");
     sb.step()
-        .raw(["--", "extra"])
+        .raw(["-post_file", post.to_str().unwrap(), "--", "extra"])
         .env("TEKTON_PLATFORM_COMMANDS", cmds.to_string())
         .command()
         .assert()
@@ -548,17 +574,21 @@ fn explicit_entrypoint_wins_over_platform_commands() {
 #[test]
 fn timeout_accepts_go_duration_syntax() {
     for d in [
+        // All long enough for `sh -c true`: tiny values would really time out.
         "0",
-        "300ms",
-        "1.5s",
+        "300000ms",
+        "90s",
+        "1.5m",
         "2m",
         "1h2m3.5s",
         "1.5h",
-        "+5s",
-        ".5s",
-        "1us",
-        "1µs",
-        "1000000000ns",
+        "+5m",
+        ".5h",
+        "5.m",
+        "60000000us",
+        "60000000µs",
+        "60000000000ns",
+        "1h0m0s",
     ] {
         let sb = Sandbox::new();
         let post = sb.path("out");

@@ -148,3 +148,49 @@ fn child_dying_of_forwarded_sigterm_reports_255() {
     assert_eq!(wait_child(&mut child, HANG).code(), Some(255));
     assert!(err_file(&post).exists());
 }
+
+/// True when this machine lets us run a process as PID 1 of a new PID namespace.
+fn pid_namespaces_available() -> bool {
+    std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn as_pid_1_orphaned_zombies_are_reaped() {
+    if !pid_namespaces_available() {
+        eprintln!(
+            "skipped: cannot create a PID namespace here (unshare --pid --fork --mount-proc)"
+        );
+        return;
+    }
+    // The step orphans a grandchild (its subshell exits at once), so the
+    // grandchild is re-parented to PID 1, the wrapper. Once it has exited, it
+    // must vanish from /proc (reaped) rather than stay a zombie. The script
+    // exits 0 when it is gone, 7 if it is still there after ~10 s.
+    let sb = Sandbox::new();
+    let pidfile = sb.path("orphan.pid");
+    let script = format!(
+        "(sh -c 'echo $$ > {p}.tmp; mv {p}.tmp {p}; exec true' &); \
+         i=0; while [ ! -s {p} ]; do i=$((i+1)); [ $i -gt 400 ] && exit 6; sleep 0.025; done; \
+         pid=$(cat {p}); \
+         i=0; while [ -e /proc/$pid ]; do i=$((i+1)); [ $i -gt 400 ] && exit 7; sleep 0.025; done; exit 0",
+        p = pidfile.display()
+    );
+    let mut argv: Vec<std::ffi::OsString> = vec![
+        "--pid".into(),
+        "--fork".into(),
+        "--mount-proc".into(),
+        bin().into_os_string(),
+    ];
+    argv.extend(sb.step().sh(&script).argv());
+    let mut cmd = assert_cmd::Command::new("unshare");
+    cmd.args(argv)
+        .env("ENTRYPOINT_TEKTON_ROOT", sb.root())
+        .timeout(HANG);
+    cmd.assert().code(0);
+}

@@ -158,6 +158,31 @@ fn step_init_links_resolve_once_status_exists() {
 }
 
 #[test]
+fn step_init_creates_the_steps_dir() {
+    let sb = Sandbox::new();
+    sb.step()
+        .raw(["step-init", "step-a"])
+        .command()
+        .assert()
+        .code(0);
+    assert_step_links(&sb, &["step-a"]);
+}
+
+#[test]
+fn step_init_replaces_stale_links() {
+    // A restarted init container finds links from its previous run.
+    let sb = Sandbox::new();
+    fs::create_dir_all(sb.tekton("steps")).unwrap();
+    std::os::unix::fs::symlink("/elsewhere", sb.tekton("steps/step-a")).unwrap();
+    sb.step()
+        .raw(["step-init", "step-a"])
+        .command()
+        .assert()
+        .code(0);
+    assert_step_links(&sb, &["step-a"]);
+}
+
+#[test]
 fn step_init_without_names_succeeds() {
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
@@ -350,19 +375,4 @@ fn decode_script_without_path_fails() {
     let sb = Sandbox::new();
     let out = sb.step().raw(["decode-script"]).command().assert().code(1);
     assert_subcommand_error(&out, "decode-script");
-}
-
-// ---- not a subcommand ----------------------------------------------------------
-
-#[test]
-fn unknown_positional_word_is_the_command_not_a_subcommand() {
-    // Only the four names are subcommands; any other first word is the start of
-    // the wrapped command's arguments.
-    let sb = Sandbox::new();
-    sb.step()
-        .raw(["-entrypoint", "/bin/echo", "copy", "a", "b"])
-        .command()
-        .assert()
-        .success()
-        .stdout("copy a b\n");
 }
