@@ -383,8 +383,8 @@ fn step_config(
             .termination_path
             .filter(|p| !p.is_empty())
             .map_or_else(|| paths.termination(), PathBuf::from),
-        results: comma_list(&flags.results),
-        step_results: comma_list(&flags.step_results),
+        results: result_names("-results", &flags.results)?,
+        step_results: result_names("-step_results", &flags.step_results)?,
         when_expressions: (!flags.when_expressions.is_empty()).then_some(flags.when_expressions),
         timeout,
         stdout_path: non_empty_path(flags.stdout_path),
@@ -402,6 +402,16 @@ fn step_config(
         credential_flags,
         paths,
     })
+}
+
+/// Splits a result-name list, rejecting names that would read outside the results directory.
+fn result_names(flag: &str, list: &str) -> Result<Vec<String>, CliError> {
+    let names = comma_list(list);
+    for name in &names {
+        crate::results::validate_name(name)
+            .map_err(|e| CliError::Invalid(format!("invalid value for flag {flag}: {e}")))?;
+    }
+    Ok(names)
 }
 
 fn validate_timeout(timeout: GoDuration) -> Result<Option<Duration>, CliError> {

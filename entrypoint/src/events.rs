@@ -5,7 +5,8 @@
 //! Creating [`Events`] blocks every catchable asynchronous signal in the
 //! calling thread, so it must happen before any other thread is started: the
 //! threads inherit the mask and every signal is then read from the signalfd.
-//! Children get an empty mask back (std's `Command` resets it before `exec`).
+//! Children must get an empty mask back: [`crate::supervise`] clears it between
+//! `fork` and `exec` (std's `Command` keeps the parent's mask).
 
 use std::collections::HashSet;
 use std::io;

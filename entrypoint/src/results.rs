@@ -12,6 +12,8 @@ use crate::termination::{Entry, ResultType};
 pub enum ResultsError {
     #[error("invalid result name {0:?}: a name must not be empty or contain '/', '..' or NUL")]
     BadName(String),
+    #[error("-enable_spire: results cannot be signed: this entrypoint does not implement SPIRE signing (agent socket {0})")]
+    Unsigned(String),
     #[error("reading result {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
 }

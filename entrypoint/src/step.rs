@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::breakpoint;
+use crate::breakpoint::{self, Release};
 use crate::cli::{OnError, ResultFrom, StepConfig};
 use crate::events::Events;
 use crate::post;
@@ -149,16 +149,16 @@ pub fn run(cfg: &StepConfig) -> i32 {
         }
     }
     report.started_now();
-    if cfg.spire_socket.is_some() {
-        return fatal(
-            &mut report,
-            "-enable_spire: signing results with SPIRE is not supported by this entrypoint",
-            1,
-        );
-    }
     if cfg.debug_before_step {
-        if let Some(code) = breakpoint::before_step(&mut events, cfg) {
-            return code;
+        match breakpoint::wait_release(&mut events, cfg, breakpoint::BEFORE_STEP) {
+            Some(Release::Continue(0)) | None => {}
+            Some(Release::Continue(code) | Release::Fail(code)) => {
+                return fatal(
+                    &mut report,
+                    &format!("debug before step: released with exit code {code}"),
+                    code,
+                );
+            }
         }
     }
     let steps_dir = cfg.paths.steps_dir();
@@ -217,7 +217,10 @@ pub fn run(cfg: &StepConfig) -> i32 {
     let failed = matches!(verdict, Verdict::Failed { .. });
     let code = finish(&mut report, verdict);
     if failed && cfg.breakpoint_on_failure {
-        return breakpoint::on_failure(&mut events, cfg).unwrap_or(code);
+        return match breakpoint::wait_release(&mut events, cfg, breakpoint::AFTER_FAILURE) {
+            Some(Release::Continue(code) | Release::Fail(code)) => code,
+            None => code,
+        };
     }
     code
 }
@@ -261,7 +264,7 @@ fn child_spec(cfg: &StepConfig, steps_dir: &Path) -> Result<ChildSpec, String> {
 /// Writes the post file, `exitCode`, results and the message; returns the exit status.
 fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
     let cfg = report.cfg;
-    let (failed, exit_code_file, exit) = match &verdict {
+    let (failed, exit_code_file, mut exit) = match &verdict {
         Verdict::Success { .. } => (false, Some("0".to_string()), 0),
         Verdict::Continued { code } => {
             report
@@ -286,7 +289,11 @@ fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
         .as_ref()
         .filter(|_| !(failed && cfg.breakpoint_on_failure))
     {
-        warn_on_err(post::write_post(post, failed));
+        // Without its post file the next step would wait forever: that is a failure.
+        if let Err(e) = post::write_post(post, failed) {
+            eprintln!("entrypoint: {e}");
+            exit = exit.max(1);
+        }
     }
     if let (Some(dir), Some(code)) = (&cfg.step_metadata_dir, exit_code_file) {
         warn_on_err(post::write_exit_code(dir, &code));
@@ -295,7 +302,7 @@ fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
     if !skipped {
         if let Err(e) = collect_results(report) {
             eprintln!("entrypoint: {e}");
-            return 1;
+            exit = exit.max(1);
         }
     }
     match report.flush() {
@@ -325,11 +332,14 @@ fn collect_results(report: &mut Report<'_>) -> Result<(), results::ResultsError>
             &step_artifacts,
             ResultType::StepArtifacts,
         )?);
-        let task_artifacts = cfg.paths.artifacts_dir().join("provenance.json");
-        found.extend(results::read_artifacts(
-            &task_artifacts,
-            ResultType::TaskRunArtifacts,
-        )?);
+    }
+    let task_artifacts = cfg.paths.artifacts_dir().join("provenance.json");
+    found.extend(results::read_artifacts(
+        &task_artifacts,
+        ResultType::TaskRunArtifacts,
+    )?);
+    if let (Some(socket), false) = (&cfg.spire_socket, found.is_empty()) {
+        return Err(results::ResultsError::Unsigned(socket.clone()));
     }
     report.entries.extend(found);
     Ok(())

@@ -59,7 +59,8 @@ pub fn cp(src: &Path, dst: &Path) -> Result<(), SubcommandError> {
 
 /// Links `<steps>/<name>` and `<steps>/<index>` to `<run>/<index>/status` for each step.
 ///
-/// Links that already exist are left alone, so running it twice is harmless.
+/// Correct links are left alone and stale ones replaced, so running it again
+/// (a restarted init container) is harmless.
 pub fn step_init(paths: &TektonPaths, steps: &[String]) -> Result<(), SubcommandError> {
     let steps_dir = paths.steps_dir();
     fs::create_dir_all(&steps_dir).map_err(io_err("creating", &steps_dir))?;
@@ -74,20 +75,24 @@ pub fn step_init(paths: &TektonPaths, steps: &[String]) -> Result<(), Subcommand
         }
         let target = paths.run_dir().join(index.to_string()).join("status");
         for link in [steps_dir.join(name), steps_dir.join(index.to_string())] {
-            match std::os::unix::fs::symlink(&target, &link) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(source) => {
-                    return Err(SubcommandError::Io {
-                        op: "linking",
-                        path: link,
-                        source,
-                    })
-                }
-            }
+            link_to(&target, &link)?;
         }
     }
     Ok(())
+}
+
+/// Makes `link` point at `target`: an existing correct link is kept, anything
+/// else at that path (a stale link from an earlier Pod layout) is replaced.
+fn link_to(target: &Path, link: &Path) -> Result<(), SubcommandError> {
+    if fs::read_link(link).is_ok_and(|current| current == target) {
+        return Ok(());
+    }
+    match fs::symlink_metadata(link) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir(link).map_err(io_err("replacing", link))?,
+        Ok(_) => fs::remove_file(link).map_err(io_err("replacing", link))?,
+        Err(_) => {}
+    }
+    std::os::unix::fs::symlink(target, link).map_err(io_err("linking", link))
 }
 
 /// Replaces the base64 content of `path` with the decoded bytes, keeping its mode.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::libc;
+use nix::sys::signal::SigSet;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
@@ -106,6 +107,13 @@ pub fn run(
     cmd.args(args)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .process_group(0);
+    // The wrapper blocks nearly every signal (they are read from a signalfd);
+    // the command must start with none blocked, or forwarded signals would
+    // stay pending. std does not reset the mask, so do it between fork and exec.
+    // SAFETY: pthread_sigmask is async-signal-safe and touches no shared state.
+    unsafe {
+        cmd.pre_exec(|| SigSet::empty().thread_set_mask().map_err(io::Error::from));
+    }
     let outputs = [
         (Stream::Stdout, &spec.stdout_path),
         (Stream::Stderr, &spec.stderr_path),

@@ -105,6 +105,23 @@ pub fn wait_for(
     }
 }
 
+/// Waits up to `grace` for an existing file to gain content; true if it did.
+///
+/// For files that writers create and fill in two steps (a shell redirection),
+/// so that a reader woken by the creation does not read an empty file.
+pub fn settle(events: &mut Events, file: &Path, grace: Duration) -> bool {
+    let deadline = std::time::Instant::now() + grace;
+    loop {
+        if has_content(file) {
+            return true;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || events.next(left.min(RECHECK)).is_err() {
+            return false;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,56 @@ fn sigterm_reaches_trapping_child_and_its_exit_code_comes_back() {
 }
 
 #[test]
+fn child_starts_with_an_empty_signal_mask() {
+    // The wrapper blocks signals to read them from a signalfd; the child must
+    // not inherit that mask, or programs that do not reset it never see the
+    // signals forwarded to them.
+    let sb = Sandbox::new();
+    let out = sb
+        .step()
+        .run("/bin/grep", ["SigBlk", "/proc/self/status"])
+        .command()
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert_eq!(
+        text.trim(),
+        "SigBlk:\t0000000000000000",
+        "child's blocked signals"
+    );
+}
+
+#[test]
+fn sigterm_reaches_a_child_that_is_not_a_shell() {
+    // `sleep` neither traps TERM nor touches its signal mask: forwarded TERM
+    // must kill it, and a child killed by a signal is reported as 255.
+    let sb = Sandbox::new();
+    let post = sb.post(0);
+    let mut child = sb
+        .step()
+        .post_file(&post)
+        .metadata(sb.tekton("run/0/status"))
+        .run("/bin/sleep", ["30"])
+        .spawn(&sb.path("stderr"));
+    // The metadata dirs are created before the command starts.
+    wait_for_path(&sb.tekton("run/0/status/results"));
+    let started = std::time::Instant::now();
+    signal(&child, Signal::SIGTERM);
+    let st = wait_child(&mut child, HANG);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "TERM did not reach sleep"
+    );
+    assert_eq!(
+        st.code(),
+        Some(255),
+        "stderr: {:?}",
+        read_opt(&sb.path("stderr"))
+    );
+    assert!(err_file(&post).exists());
+}
+
+#[test]
 fn sigint_is_forwarded() {
     let sb = Sandbox::new();
     let ready = sb.path("ready");

@@ -12,7 +12,6 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -309,7 +308,7 @@ pub fn wait_child(child: &mut Child, deadline: Duration) -> ExitStatus {
             Err(e) => panic!("try_wait failed: {e}"),
         }
         if Instant::now() >= end {
-            let _ = child.kill();
+            kill_tree(child.id());
             let _ = child.wait();
             panic!(
                 "entrypoint (pid {}) still running after {deadline:?}",
@@ -317,6 +316,41 @@ pub fn wait_child(child: &mut Child, deadline: Duration) -> ExitStatus {
             );
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// SIGKILLs `pid` and all its descendants (found through /proc), so a failed
+/// test leaves no processes behind.
+pub fn kill_tree(pid: u32) {
+    let mut pids = vec![pid];
+    let mut i = 0;
+    while i < pids.len() {
+        let parent = pids[i];
+        if let Ok(dir) = fs::read_dir("/proc") {
+            for e in dir.flatten() {
+                let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                let Ok(stat) = fs::read_to_string(format!("/proc/{p}/stat")) else {
+                    continue;
+                };
+                // Fields after the ")" closing the command name: state, ppid, ...
+                let ppid = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    .and_then(|w| w.parse::<u32>().ok());
+                if ppid == Some(parent) && !pids.contains(&p) {
+                    pids.push(p);
+                }
+            }
+        }
+        i += 1;
+    }
+    for p in pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(p as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 
@@ -446,16 +480,6 @@ pub fn platform_key() -> String {
         other => other,
     };
     format!("linux/{arch}")
-}
-
-/// Appends a line to a file (test-side helper for ordering logs).
-pub fn append_line(path: &Path, line: &str) {
-    let mut f = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .expect("open for append");
-    writeln!(f, "{line}").expect("append");
 }
 
 /// Unix permission bits of a path (without the file type).
