@@ -43,15 +43,35 @@ pub enum Event {
 /// The signal and file-system event sources of the wrapper.
 pub struct Events {
     signals: SignalFd,
-    inotify: Inotify,
+    /// `None` when the kernel refused an instance (`fs.inotify.max_user_instances`
+    /// is often 128, and a big Pod's steps all wait at once): then files are
+    /// polled with a short, growing interval, and an instance is asked for again.
+    inotify: Option<Inotify>,
     watched: HashSet<PathBuf>,
     old_mask: SigSet,
+    fallback_interval: Duration,
+    fallback_wakes: u32,
+}
+
+/// First and largest polling interval when inotify is unavailable.
+const FALLBACK_FIRST: Duration = Duration::from_millis(1);
+const FALLBACK_MAX: Duration = Duration::from_millis(20);
+
+/// Extension for tests and odd file systems: set to `1` to never use inotify.
+pub const DISABLE_INOTIFY_ENV: &str = "ENTRYPOINT_DISABLE_INOTIFY";
+
+fn new_inotify() -> Option<Inotify> {
+    if std::env::var_os(DISABLE_INOTIFY_ENV).is_some_and(|v| v == "1") {
+        return None;
+    }
+    Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).ok()
 }
 
 impl Events {
     /// Blocks asynchronous signals in this thread and opens the event sources.
     ///
-    /// Fails only if the kernel refuses a signalfd or an inotify instance.
+    /// Fails only if the kernel refuses a signalfd; without an inotify instance
+    /// the wrapper still works, polling instead.
     pub fn new() -> io::Result<Self> {
         let mut mask = SigSet::all();
         for sig in SYNCHRONOUS {
@@ -59,12 +79,13 @@ impl Events {
         }
         let old_mask = mask.thread_swap_mask(SigmaskHow::SIG_BLOCK)?;
         let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
-        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
         Ok(Self {
             signals,
-            inotify,
+            inotify: new_inotify(),
             watched: HashSet::new(),
             old_mask,
+            fallback_interval: FALLBACK_FIRST,
+            fallback_wakes: 0,
         })
     }
 
@@ -75,6 +96,7 @@ impl Events {
     /// this again. Errors are not fatal: the caller's periodic re-check still
     /// finds the file, only later.
     pub fn watch_parent_of(&mut self, file: &Path) {
+        let Some(inotify) = &self.inotify else { return };
         let mut dir = file.parent();
         while let Some(d) = dir {
             let d = if d.as_os_str().is_empty() {
@@ -91,7 +113,7 @@ impl Events {
                 | AddWatchFlags::IN_MODIFY
                 | AddWatchFlags::IN_ATTRIB
                 | AddWatchFlags::IN_DELETE;
-            match self.inotify.add_watch(d, flags) {
+            match inotify.add_watch(d, flags) {
                 Ok(_) => {
                     self.watched.insert(d.to_path_buf());
                     return;
@@ -105,17 +127,21 @@ impl Events {
     /// Waits until a signal arrives, a watched directory changes, or `timeout` passes.
     ///
     /// Signals are reported one at a time, before file-system changes.
-    pub fn next(&mut self, timeout: Duration) -> io::Result<Event> {
+    pub fn next(&mut self, mut timeout: Duration) -> io::Result<Event> {
         if let Some(sig) = self.read_signal()? {
             return Ok(Event::Signal(sig));
+        }
+        if self.inotify.is_none() {
+            timeout = timeout.min(self.fallback_tick());
         }
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let mut fds = [
-                PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
-                PollFd::new(self.inotify.as_fd(), PollFlags::POLLIN),
-            ];
+            let signals = PollFd::new(self.signals.as_fd(), PollFlags::POLLIN);
+            let mut fds = match &self.inotify {
+                Some(inotify) => vec![signals, PollFd::new(inotify.as_fd(), PollFlags::POLLIN)],
+                None => vec![signals],
+            };
             let millis = u16::try_from(left.as_millis().saturating_add(1)).unwrap_or(u16::MAX);
             match poll(&mut fds, PollTimeout::from(millis)) {
                 Ok(0) if left.is_zero() => return Ok(Event::Timeout),
@@ -123,17 +149,39 @@ impl Events {
                 Ok(_) => {}
                 Err(e) => return Err(e.into()),
             }
-            let inotify_ready = fds[1].revents().is_some_and(|r| !r.is_empty());
+            let inotify_ready = fds
+                .get(1)
+                .and_then(PollFd::revents)
+                .is_some_and(|r| !r.is_empty());
+            drop(fds);
             if let Some(sig) = self.read_signal()? {
                 return Ok(Event::Signal(sig));
             }
-            if inotify_ready {
-                match self.inotify.read_events() {
+            if let (true, Some(inotify)) = (inotify_ready, &self.inotify) {
+                match inotify.read_events() {
                     Ok(_) | Err(Errno::EAGAIN) => return Ok(Event::FsChange),
                     Err(e) => return Err(e.into()),
                 }
             }
         }
+    }
+
+    /// Without inotify: the next polling interval (1 ms, growing to 20 ms), and
+    /// now and then another try at getting an instance, which finished steps free.
+    fn fallback_tick(&mut self) -> Duration {
+        self.fallback_wakes = self.fallback_wakes.wrapping_add(1);
+        if self.fallback_wakes % 4 == 0 {
+            self.inotify = new_inotify();
+            self.watched.clear();
+        }
+        let interval = self.fallback_interval;
+        self.fallback_interval = (interval * 2).min(FALLBACK_MAX);
+        interval
+    }
+
+    /// Whether file changes are delivered as events (false: polling fallback).
+    pub fn has_inotify(&self) -> bool {
+        self.inotify.is_some()
     }
 
     fn read_signal(&self) -> io::Result<Option<i32>> {

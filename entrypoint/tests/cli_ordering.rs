@@ -180,3 +180,22 @@ fn timeout_in_step_one_skips_step_two() {
     assert!(!marker.exists());
     assert!(err_file(&sb.post(1)).exists());
 }
+
+#[test]
+fn chain_works_without_inotify() {
+    // The polling fallback (no inotify instance available) keeps the same semantics.
+    let sb = Sandbox::new();
+    let log = sb.path("order");
+    let mut children = Vec::new();
+    for i in (0..4).rev() {
+        let step = sb
+            .pod_step(i)
+            .env("ENTRYPOINT_DISABLE_INOTIFY", "1")
+            .sh(&format!("echo {i} >> {}", log.display()));
+        children.push(step.spawn(&sb.path(&format!("stderr-{i}"))));
+    }
+    for mut child in children {
+        assert!(wait_child(&mut child, HANG).success());
+    }
+    assert_eq!(read_opt(&log).as_deref(), Some("0\n1\n2\n3\n"));
+}
