@@ -6,13 +6,20 @@
 //! ([`podfs`]), and the outcome is reported in the shape of a TaskRun status
 //! ([`status`]).
 
+mod attempt;
+pub mod controller;
 pub mod duration;
 pub mod input;
+pub mod locate;
 pub mod plan;
 pub mod podfs;
+pub mod probe;
 pub mod process;
 pub mod render;
 pub mod scenario;
 pub mod script;
+pub mod spawn;
+pub mod status;
 pub mod termination;
 pub mod validate;
+pub mod view;

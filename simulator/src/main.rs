@@ -1,1 +1,275 @@
-fn main() {}
+//! `podsim`: render a scenario into the Pod Tekton would build, or run it
+//! locally with Pod semantics.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use nix::sys::signal::{SigSet, Signal};
+
+use simulator::controller::{Controller, Observer, RunOptions, RunReport, Silent};
+use simulator::input::{self, Input};
+use simulator::plan::{self, RunPlan};
+use simulator::render::{render, RenderOptions};
+use simulator::validate::validate;
+use simulator::view::{LiveView, PlainView};
+use simulator::{duration, locate};
+
+/// Exit status of a run that failed.
+const EXIT_FAILED: u8 = 1;
+/// Exit status for bad input (and a setup the run cannot start with).
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status after Ctrl-C (128 + SIGINT).
+const EXIT_INTERRUPTED: u8 = 130;
+
+#[derive(Parser)]
+#[command(
+    name = "podsim",
+    version,
+    about = "Run a Tekton-style Pod's steps and sidecars as local processes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the Pod Tekton's controller would build for a scenario.
+    Render {
+        /// Scenario file (YAML).
+        file: PathBuf,
+        #[command(flatten)]
+        images: Images,
+    },
+    /// Check a scenario (or Pod manifest) without running it.
+    Validate {
+        /// Scenario or Pod manifest (YAML).
+        file: PathBuf,
+    },
+    /// Run a scenario or a Pod manifest locally and report a TaskRun-shaped status.
+    Run {
+        /// Scenario or Pod manifest (YAML).
+        file: PathBuf,
+        /// Print the status in this format on stdout.
+        #[arg(short = 'o', long = "output", value_enum)]
+        output: Option<Format>,
+        /// Print every container's output after the run.
+        #[arg(long)]
+        logs: bool,
+        /// Keep the Pod directory (its path is printed on stderr).
+        #[arg(long)]
+        keep: bool,
+        /// No progress lines.
+        #[arg(short, long)]
+        quiet: bool,
+        /// The entrypoint binary (default: $PODSIM_ENTRYPOINT, else next to podsim).
+        #[arg(long, value_name = "PATH")]
+        entrypoint: Option<PathBuf>,
+        /// Time sidecars get between SIGTERM and SIGKILL once the steps are done (Go duration).
+        #[arg(long, value_name = "DURATION", default_value = "1s")]
+        sidecar_grace: String,
+        #[command(flatten)]
+        images: Images,
+    },
+}
+
+#[derive(clap::Args)]
+struct Images {
+    /// Image holding the entrypoint at /ko-app/entrypoint.
+    #[arg(long, default_value = "localhost/stepwise/entrypoint:dev")]
+    entrypoint_image: String,
+    /// Image with a shell, for scripts and steps without an image.
+    #[arg(long, default_value = "localhost/stepwise/shell:dev")]
+    shell_image: String,
+}
+
+impl Images {
+    fn options(&self) -> RenderOptions {
+        RenderOptions {
+            entrypoint_image: self.entrypoint_image.clone(),
+            shell_image: self.shell_image.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Render { file, images } => match load_plan(&file, &images.options()) {
+            Ok((input, _)) => {
+                let text = match &input {
+                    Input::Scenario(s) => serde_norway::to_string(&render(s, &images.options())),
+                    Input::Pod(p) => serde_norway::to_string(p),
+                };
+                print_or_fail(text.map_err(|e| e.to_string()))
+            }
+            Err(code) => code,
+        },
+        Command::Validate { file } => match load_plan(&file, &RenderOptions::default()) {
+            Ok(_) => {
+                println!("{}: ok", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        Command::Run {
+            file,
+            output,
+            logs,
+            keep,
+            quiet,
+            entrypoint,
+            sidecar_grace,
+            images,
+        } => {
+            let Ok((_, plan)) = load_plan(&file, &images.options()) else {
+                return ExitCode::from(EXIT_BAD_INPUT);
+            };
+            let grace = match duration::parse_go_duration(&sidecar_grace) {
+                Ok(d) => d,
+                Err(e) => return fail(&format!("--sidecar-grace: {e}"), EXIT_BAD_INPUT),
+            };
+            let binary = match locate::entrypoint(entrypoint.as_deref()) {
+                Ok(path) => path,
+                Err(e) => return fail(&e.to_string(), EXIT_BAD_INPUT),
+            };
+            let mut options = RunOptions::new(binary);
+            options.keep = keep;
+            options.collect_logs = logs;
+            options.sidecar_grace = grace;
+            run(&plan, options, output, quiet)
+        }
+    }
+}
+
+/// Reads, parses and validates `file`; on failure prints why and returns exit status 2.
+fn load_plan(file: &Path, options: &RenderOptions) -> Result<(Input, RunPlan), ExitCode> {
+    let input = input::load(file).map_err(|e| fail(&e.to_string(), EXIT_BAD_INPUT))?;
+    let plan = match &input {
+        Input::Scenario(scenario) => {
+            if let Err(problems) = validate(scenario) {
+                for problem in &problems.0 {
+                    eprintln!("podsim: {}: {problem}", file.display());
+                }
+                return Err(ExitCode::from(EXIT_BAD_INPUT));
+            }
+            plan::from_scenario(scenario, options)
+        }
+        Input::Pod(pod) => plan::from_pod((**pod).clone()),
+    };
+    Ok((input, plan))
+}
+
+fn run(plan: &RunPlan, options: RunOptions, output: Option<Format>, quiet: bool) -> ExitCode {
+    // Block the stop signals in every thread; one thread takes them with sigwait.
+    let mut signals = SigSet::empty();
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        signals.add(signal);
+    }
+    if let Err(e) = signals.thread_block() {
+        return fail(&format!("cannot block signals: {e}"), EXIT_FAILED);
+    }
+    let mut controller = Controller::new(options);
+    let canceller = controller.canceller();
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = interrupted.clone();
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || loop {
+            if signals.wait().is_ok() {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                canceller.cancel();
+            }
+        });
+
+    let mut observer: Box<dyn Observer> = if quiet {
+        Box::new(Silent)
+    } else if std::io::stderr().is_terminal() {
+        Box::new(LiveView::new())
+    } else {
+        Box::new(PlainView::new())
+    };
+    let result = controller.run(plan, observer.as_mut());
+    drop(observer);
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => return fail(&e.to_string(), EXIT_BAD_INPUT),
+    };
+    let shown = print_report(&report, output);
+    if let Err(e) = shown {
+        return fail(&e, EXIT_FAILED);
+    }
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if report.status.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
+}
+
+fn print_report(report: &RunReport, output: Option<Format>) -> Result<(), String> {
+    for dir in &report.kept {
+        eprintln!("podsim: kept Pod directory {}", dir.display());
+    }
+    let mut logs_out: Box<dyn Write> = if output.is_some() {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    for log in &report.logs {
+        for line in log.text.lines() {
+            let _ = writeln!(logs_out, "[{}] {line}", log.container);
+        }
+    }
+    let status = &report.status;
+    let text = match output {
+        Some(Format::Yaml) => serde_norway::to_string(status).map_err(|e| e.to_string())?,
+        Some(Format::Json) => {
+            serde_json::to_string_pretty(status).map_err(|e| e.to_string())? + "\n"
+        }
+        None => {
+            let condition = status.conditions.first();
+            format!(
+                "{}: {} ({})\n",
+                status.pod_name,
+                condition.map_or("Unknown", |c| c.reason.as_str()),
+                condition.map_or("", |c| c.message.as_str())
+            )
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("writing the status: {e}"))
+}
+
+fn print_or_fail(text: Result<String, String>) -> ExitCode {
+    match text {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return ExitCode::from(EXIT_FAILED);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e, EXIT_FAILED),
+    }
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("podsim: {message}");
+    ExitCode::from(code)
+}

@@ -47,6 +47,33 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
     }
 }
 
+/// Environment variable choosing where Pod directories are created.
+pub const TMPDIR_VAR: &str = "PODSIM_TMPDIR";
+
+/// Where Pod directories go by default: `$PODSIM_TMPDIR` if set, else
+/// `/dev/shm` when it is a writable tmpfs that allows executing files (the
+/// Pod's metadata-heavy churn is several times faster in memory than on a
+/// disk), else the system temp dir.
+pub fn default_base() -> PathBuf {
+    if let Some(dir) = std::env::var_os(TMPDIR_VAR).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    let usable = nix::sys::statvfs::statvfs(shm).is_ok_and(|st| {
+        !st.flags().contains(nix::sys::statvfs::FsFlags::ST_NOEXEC)
+            && !st.flags().contains(nix::sys::statvfs::FsFlags::ST_RDONLY)
+    }) && nix::unistd::access(
+        shm,
+        nix::unistd::AccessFlags::W_OK | nix::unistd::AccessFlags::X_OK,
+    )
+    .is_ok();
+    if usable {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
 /// The Pod directory and its volumes.
 #[derive(Debug)]
 pub struct PodFs {
@@ -54,19 +81,21 @@ pub struct PodFs {
     root: PathBuf,
     volumes: HashMap<String, PathBuf>,
     entrypoint: PathBuf,
+    /// Entries of `union/tekton`, linked into every container's `fs/tekton`.
+    union_entries: Vec<(std::ffi::OsString, PathBuf)>,
 }
 
 impl PodFs {
-    /// Creates a fresh Pod directory for `pod` under the system temp dir:
+    /// Creates a fresh Pod directory for `pod` under `base` (see [`default_base`]):
     /// a directory per emptyDir/downwardAPI volume (downwardAPI files are
     /// created empty) and the `union/tekton` view. `entrypoint` is the host
     /// binary `/ko-app/entrypoint` maps to. Other volume types and mounts of
     /// undeclared volumes give [`PodFsError::Unsupported`].
-    pub fn create(pod: &Pod, entrypoint: &Path) -> Result<Self, PodFsError> {
+    pub fn create(pod: &Pod, entrypoint: &Path, base: &Path) -> Result<Self, PodFsError> {
         let temp = tempfile::Builder::new()
             .prefix("podsim-")
-            .tempdir()
-            .map_err(io_err("create temp dir", &std::env::temp_dir()))?;
+            .tempdir_in(base)
+            .map_err(io_err("create temp dir in", base))?;
         let root = temp.path().to_path_buf();
         let mut volumes = HashMap::new();
         let spec = pod.spec.as_ref();
@@ -86,14 +115,17 @@ impl PodFs {
             }
             volumes.insert(volume.name.clone(), dir);
         }
-        let fs = Self {
+        let mut fs = Self {
             temp: Some(temp),
             root,
             volumes,
             entrypoint: entrypoint.to_path_buf(),
+            union_entries: Vec::new(),
         };
         let union = fs.root.join("union");
-        fs::create_dir_all(union.join("tekton")).map_err(io_err("create", &union))?;
+        let union_tekton = union.join("tekton");
+        fs::create_dir_all(&union_tekton).map_err(io_err("create", &union))?;
+        let mut linked: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let containers = spec.into_iter().flat_map(|s| {
             s.init_containers
                 .iter()
@@ -102,11 +134,15 @@ impl PodFs {
         });
         for container in containers {
             for mount in container.volume_mounts.iter().flatten() {
-                if mount.mount_path.starts_with("/tekton/") {
+                if mount.mount_path.starts_with("/tekton/") && linked.insert(&mount.mount_path) {
                     let host = fs.mount_source(&container.name, mount)?;
                     link_into(&union, &mount.mount_path, &host)?;
                 }
             }
+        }
+        for entry in fs::read_dir(&union_tekton).map_err(io_err("read", &union_tekton))? {
+            let entry = entry.map_err(io_err("read", &union_tekton))?;
+            fs.union_entries.push((entry.file_name(), entry.path()));
         }
         Ok(fs)
     }
@@ -137,17 +173,26 @@ impl PodFs {
         let dir = self.root.join("containers").join(&container.name);
         let tekton = dir.join("fs").join("tekton");
         fs::create_dir_all(&tekton).map_err(io_err("create", &tekton))?;
-        let union = self.root.join("union").join("tekton");
-        for entry in fs::read_dir(&union).map_err(io_err("read", &union))? {
-            let entry = entry.map_err(io_err("read", &union))?;
-            let link = tekton.join(entry.file_name());
-            std::os::unix::fs::symlink(entry.path(), &link).map_err(io_err("link", &link))?;
+        for (name, target) in &self.union_entries {
+            let link = tekton.join(name);
+            std::os::unix::fs::symlink(target, &link).map_err(io_err("link", &link))?;
         }
         let mut mounts = HashMap::new();
         for mount in container.volume_mounts.iter().flatten() {
+            let volume = self.volumes.get(&mount.name).ok_or_else(|| {
+                PodFsError::Unsupported(format!(
+                    "container {:?} mounts undeclared volume {:?}",
+                    container.name, mount.name
+                ))
+            })?;
+            let sub = mount.sub_path.as_deref().filter(|s| !s.is_empty());
+            if let Some(sub) = sub {
+                let path = volume.join(sub);
+                fs::create_dir_all(&path).map_err(io_err("create", &path))?;
+            }
             mounts.insert(
                 mount.mount_path.trim_end_matches('/'),
-                self.mount_source(&container.name, mount)?,
+                (volume.as_path(), sub),
             );
         }
         let termination_path = container
@@ -215,7 +260,7 @@ fn link_into(base: &Path, container_path: &str, target: &Path) -> Result<(), Pod
 pub struct ContainerFs<'p> {
     pod: &'p PodFs,
     dir: PathBuf,
-    mounts: HashMap<&'p str, PathBuf>,
+    mounts: HashMap<&'p str, (&'p Path, Option<&'p str>)>,
     termination_path: &'p str,
 }
 
@@ -256,10 +301,14 @@ impl ContainerFs<'_> {
         let mut end = path.len();
         loop {
             let prefix = path[..end].trim_end_matches('/');
-            if let Some(host) = self.mounts.get(prefix) {
+            if let Some((volume, sub)) = self.mounts.get(prefix) {
+                let host = match sub {
+                    Some(sub) => volume.join(sub),
+                    None => volume.to_path_buf(),
+                };
                 let rest = path[prefix.len()..].trim_start_matches('/');
                 return Some(if rest.is_empty() {
-                    host.clone()
+                    host
                 } else {
                     host.join(rest)
                 });
@@ -317,3 +366,7 @@ impl ContainerFs<'_> {
         out
     }
 }
+
+#[cfg(test)]
+#[path = "podfs_tests.rs"]
+mod tests;

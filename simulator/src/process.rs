@@ -5,16 +5,18 @@
 use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::SystemTime;
 
 use k8s_openapi::api::core::v1::Container;
 use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::podfs::ContainerFs;
+use crate::spawn::{spawn_session, SpawnRequest};
 
 /// Why a container could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +81,7 @@ pub fn spawn(
     container: &Container,
     cfs: &ContainerFs<'_>,
     hostname: &str,
-) -> Result<Child, SpawnError> {
+) -> Result<u32, SpawnError> {
     let err = |action: &str| {
         let container = container.name.clone();
         let action = action.to_string();
@@ -101,43 +103,80 @@ pub fn spawn(
     }
     let program = argv.remove(0);
     let log = cfs.log_file();
-    let stdout: File = OpenOptions::new()
+    let output: File = OpenOptions::new()
         .create(true)
         .append(true)
         .open(&log)
         .map_err(err("open log"))?;
-    let stderr = stdout.try_clone().map_err(err("open log"))?;
     let workdir: PathBuf = match container.working_dir.as_deref() {
         Some(dir) if !dir.is_empty() => cfs.map_dir(dir),
         _ => cfs.dir().join("fs"),
     };
     fs::create_dir_all(&workdir).map_err(err("create working directory"))?;
 
-    let mut command = Command::new(&program);
-    command
-        .args(&argv)
-        .env_clear()
-        .env(
-            "PATH",
-            std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into()),
-        )
-        .env("HOME", cfs.dir().join("fs"))
-        .env("HOSTNAME", hostname)
-        .env("ENTRYPOINT_TEKTON_ROOT", cfs.tekton_root())
-        .current_dir(&workdir)
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr);
+    let mut env: Vec<(String, String)> = vec![
+        (
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".to_string()),
+        ),
+        (
+            "HOME".to_string(),
+            cfs.dir().join("fs").to_string_lossy().into_owned(),
+        ),
+        ("HOSTNAME".to_string(), hostname.to_string()),
+        (
+            "ENTRYPOINT_TEKTON_ROOT".to_string(),
+            cfs.tekton_root().to_string_lossy().into_owned(),
+        ),
+    ];
     for var in container.env.iter().flatten() {
         if let Some(value) = &var.value {
-            command.env(&var.name, cfs.rewrite(value));
+            env.retain(|(k, _)| *k != var.name);
+            env.push((var.name.clone(), cfs.rewrite(value)));
         }
     }
-    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        command.pre_exec(|| nix::unistd::setsid().map(drop).map_err(io::Error::from));
+    let request = SpawnRequest {
+        program: &program,
+        args: &argv,
+        env: &env,
+        dir: &workdir,
+        output: &output,
+    };
+    spawn_session(&request).map_err(err(&format!("start {program}")))
+}
+
+/// Waits for the child `pid` (started by [`spawn`]) to end.
+pub fn wait(pid: u32) -> Exit {
+    let target = Pid::from_raw(pid as i32);
+    loop {
+        let status = waitpid(target, None);
+        // The end time is when waitpid returned, not when waiting began.
+        let at = SystemTime::now();
+        match status {
+            Ok(WaitStatus::Exited(_, code)) => {
+                return Exit {
+                    code,
+                    signal: None,
+                    at,
+                }
+            }
+            Ok(WaitStatus::Signaled(_, sig, _)) => {
+                return Exit {
+                    code: 128 + sig as i32,
+                    signal: Some(sig as i32),
+                    at,
+                }
+            }
+            Ok(_) | Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => {
+                return Exit {
+                    code: 1,
+                    signal: None,
+                    at,
+                }
+            }
+        }
     }
-    command.spawn().map_err(err(&format!("start {program}")))
 }
 
 /// Sends `signal` to the process group `pgid`; a group that is gone is not an error.

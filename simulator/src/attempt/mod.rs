@@ -1,0 +1,289 @@
+//! One attempt of a run: a fresh Pod directory, init containers one after
+//! another, then every container at once, with the controller's duties
+//! (READY once sidecars are ready, CANCEL on timeout, stopping sidecars when
+//! the steps are done) driven by exit and probe events.
+
+mod report;
+mod support;
+mod tracker;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Instant, SystemTime};
+
+use k8s_openapi::api::core::v1::Container;
+use nix::sys::signal::Signal;
+
+use crate::controller::{
+    next_event, watch_exit, ContainerLog, Event, Observer, RunError, RunOptions, State, Target,
+};
+use crate::plan::RunPlan;
+use crate::podfs::{ContainerFs, PodFs};
+use crate::probe;
+use crate::process::{kill_sessions, signal_group, spawn, Exit};
+use crate::render::DOWNWARD_VOLUME;
+use crate::status::Ending;
+use support::{host_check, localize_scripts};
+use tracker::Tracker;
+
+pub(crate) struct Attempt<'a> {
+    n: u32,
+    plan: &'a RunPlan,
+    options: &'a RunOptions,
+    tx: &'a Sender<Event>,
+}
+
+pub(crate) struct AttemptOutcome {
+    pub status: crate::status::RunStatus,
+    pub cancelled: bool,
+    pub kept: Option<PathBuf>,
+    pub logs: Vec<ContainerLog>,
+}
+
+/// What the whole attempt shares while it runs.
+struct Context<'r> {
+    rx: &'r Receiver<Event>,
+    hostname: String,
+    timeout_at: Option<Instant>,
+    sessions: HashSet<i32>,
+}
+
+impl<'a> Attempt<'a> {
+    pub(crate) fn new(
+        n: u32,
+        plan: &'a RunPlan,
+        options: &'a RunOptions,
+        tx: &'a Sender<Event>,
+    ) -> Self {
+        Self {
+            n,
+            plan,
+            options,
+            tx,
+        }
+    }
+
+    /// Runs the attempt to its end; every process it started is gone when
+    /// this returns. Fails only when the Pod directory cannot be set up.
+    pub(crate) fn run(
+        self,
+        rx: &Receiver<Event>,
+        observer: &mut dyn Observer,
+    ) -> Result<AttemptOutcome, RunError> {
+        let start = SystemTime::now();
+        let pod = &self.plan.pod;
+        let mut cx = Context {
+            rx,
+            hostname: pod
+                .metadata
+                .name
+                .clone()
+                .unwrap_or_else(|| "pod".to_string()),
+            timeout_at: self.plan.timeout.map(|t| Instant::now() + t),
+            sessions: HashSet::new(),
+        };
+        let no_containers = Vec::new();
+        let (inits, containers) = match &pod.spec {
+            Some(spec) => (
+                spec.init_containers.as_ref().unwrap_or(&no_containers),
+                &spec.containers,
+            ),
+            None => (&no_containers, &no_containers),
+        };
+        let mut podfs = PodFs::create(pod, &self.options.entrypoint, &self.options.base_dir)?;
+        let downward: Option<PathBuf> = self
+            .plan
+            .has_downward
+            .then(|| podfs.volume_dir(DOWNWARD_VOLUME).map(Path::to_path_buf))
+            .flatten();
+        let mut tracker = Tracker::new(self.plan, containers, downward.as_deref());
+
+        let run = self
+            .run_inits(inits, &podfs, &mut cx, &mut tracker, observer)
+            .and_then(|()| match tracker.ending {
+                Some(_) => Ok(()),
+                None => self.run_main(containers, &podfs, &mut cx, &mut tracker, observer),
+            });
+        // Whatever happened, nothing started by this attempt survives it.
+        kill_sessions(&cx.sessions, 5);
+        run?;
+
+        let status = report::status(self.plan, &tracker, start, SystemTime::now());
+        let logs = if self.options.collect_logs {
+            report::logs(self.n, &podfs, inits, containers)
+        } else {
+            Vec::new()
+        };
+        let kept = self.options.keep.then(|| {
+            podfs.keep();
+            podfs.root().to_path_buf()
+        });
+        Ok(AttemptOutcome {
+            status,
+            cancelled: tracker.cancelled,
+            kept,
+            logs,
+        })
+    }
+
+    fn timed_out(&self) -> Ending {
+        let limit = self.plan.timeout.unwrap_or_default();
+        Ending::TimedOut(humantime::format_duration(limit).to_string())
+    }
+
+    /// Runs the init containers one after another; the first failure, a
+    /// cancel request or the timeout sets `tracker.ending`.
+    fn run_inits(
+        &self,
+        inits: &[Container],
+        podfs: &PodFs,
+        cx: &mut Context<'_>,
+        tracker: &mut Tracker<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        for (i, init) in inits.iter().enumerate() {
+            observer.state(&init.name, &State::Running);
+            let cfs = podfs.container(init)?;
+            let pid = match spawn(init, &cfs, &cx.hostname) {
+                Ok(pid) => pid,
+                Err(e) => {
+                    tracker.ending = Some(Ending::PodFailed(e.to_string()));
+                    return Ok(());
+                }
+            };
+            cx.sessions.insert(pid as i32);
+            watch_exit(pid, self.n, Target::Init(i), self.tx.clone());
+            loop {
+                match next_event(cx.rx, cx.timeout_at) {
+                    Some(Event::Exited {
+                        attempt,
+                        target: Target::Init(j),
+                        exit,
+                    }) if attempt == self.n && j == i => {
+                        let reason = if exit.code == 0 { "Completed" } else { "Error" };
+                        let ended = State::Ended {
+                            reason: reason.to_string(),
+                            exit_code: exit.code,
+                        };
+                        observer.state(&init.name, &ended);
+                        if exit.code != 0 {
+                            tracker.ending = Some(Ending::PodFailed(format!(
+                                "init container {:?} exited with code {}",
+                                init.name, exit.code
+                            )));
+                            return Ok(());
+                        }
+                        break;
+                    }
+                    Some(Event::Cancel) => {
+                        tracker.cancelled = true;
+                        tracker.ending = Some(Ending::Cancelled);
+                    }
+                    None => tracker.ending = Some(self.timed_out()),
+                    Some(_) => continue,
+                }
+                signal_group(pid, Signal::SIGKILL);
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts every container at once, probes sidecars, and handles events
+    /// until every container has ended.
+    fn run_main(
+        &self,
+        containers: &[Container],
+        podfs: &PodFs,
+        cx: &mut Context<'_>,
+        tracker: &mut Tracker<'_>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), RunError> {
+        let cfss: Vec<ContainerFs<'_>> = containers
+            .iter()
+            .map(|c| podfs.container(c))
+            .collect::<Result<_, _>>()?;
+        localize_scripts(containers, &cfss);
+        for (k, container) in containers.iter().enumerate() {
+            observer.state(&container.name, &State::Waiting);
+            match spawn(container, &cfss[k], &cx.hostname) {
+                Ok(pid) => {
+                    tracker.pids[k] = Some(pid);
+                    cx.sessions.insert(pid as i32);
+                    watch_exit(pid, self.n, Target::Main(k), self.tx.clone());
+                }
+                Err(_) => {
+                    // Kubernetes reports a container that cannot start with 128.
+                    let exit = Exit {
+                        code: 128,
+                        signal: None,
+                        at: SystemTime::now(),
+                    };
+                    let target = Target::Main(k);
+                    let _ = self.tx.send(Event::Exited {
+                        attempt: self.n,
+                        target,
+                        exit,
+                    });
+                }
+            }
+        }
+        let mut probers = Vec::new();
+        for (s, sidecar) in self.plan.sidecars.iter().enumerate() {
+            let Some(k) = tracker.sidecar_containers[s] else {
+                continue;
+            };
+            match &sidecar.probe {
+                None if tracker.pids[k].is_some() => tracker.sidecar_ready(s, observer),
+                None => {}
+                Some(p) => {
+                    let check = host_check(&p.check, &containers[k], &cfss[k]);
+                    let (tx, attempt) = (self.tx.clone(), self.n);
+                    let on_ready = move || {
+                        drop(tx.send(Event::ProbeReady {
+                            attempt,
+                            sidecar: s,
+                        }))
+                    };
+                    probers.push(probe::start(check, p.initial_delay, p.period, on_ready));
+                }
+            }
+        }
+        if self.plan.sidecars.is_empty() {
+            tracker.first_step_runs(observer);
+        }
+
+        let options = self.options;
+        while !tracker.all_ended() {
+            match next_event(cx.rx, tracker.deadline(cx.timeout_at)) {
+                Some(Event::Exited {
+                    attempt,
+                    target: Target::Main(k),
+                    exit,
+                }) if attempt == self.n => {
+                    let termination = cfss[k].termination_file();
+                    let (sidecar_grace, cancel_grace) =
+                        (options.sidecar_grace, options.cancel_grace);
+                    tracker.exited(k, exit, &termination, observer, sidecar_grace, cancel_grace);
+                }
+                Some(Event::ProbeReady { attempt, sidecar }) if attempt == self.n => {
+                    tracker.sidecar_ready(sidecar, observer);
+                }
+                Some(Event::Cancel) => tracker.cancel(),
+                Some(_) => {}
+                None => {
+                    if !tracker.deadline_passed(
+                        cx.timeout_at,
+                        || self.timed_out(),
+                        options.cancel_grace,
+                    ) {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(probers);
+        Ok(())
+    }
+}

@@ -1,0 +1,248 @@
+//! The local controller and kubelet: runs a [`RunPlan`] attempt by attempt,
+//! each attempt a fresh Pod of host processes.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::attempt::Attempt;
+use crate::plan::RunPlan;
+use crate::podfs::PodFsError;
+use crate::process::Exit;
+use crate::status::RunStatus;
+
+/// Knobs of a local run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The host `entrypoint` binary (`/ko-app/entrypoint` maps to it).
+    pub entrypoint: PathBuf,
+    /// Keep each attempt's Pod directory.
+    pub keep: bool,
+    /// Collect each container's output into the report.
+    pub collect_logs: bool,
+    /// Time sidecars get between SIGTERM and SIGKILL once the steps are done.
+    pub sidecar_grace: Duration,
+    /// Time containers get after a timeout's cancel request before SIGKILL.
+    pub cancel_grace: Duration,
+    /// Directory the Pod directories are created in.
+    pub base_dir: PathBuf,
+}
+
+impl RunOptions {
+    /// Options with the given entrypoint binary and default grace periods (1 s, 2 s)
+    /// and [`crate::podfs::default_base`] for Pod directories.
+    pub fn new(entrypoint: PathBuf) -> Self {
+        Self {
+            entrypoint,
+            keep: false,
+            collect_logs: false,
+            sidecar_grace: Duration::from_secs(1),
+            cancel_grace: Duration::from_secs(2),
+            base_dir: crate::podfs::default_base(),
+        }
+    }
+}
+
+/// What a container is doing, as reported to an [`Observer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Started, waiting for its turn (steps) or for readiness (sidecars).
+    Waiting,
+    /// The step's turn has come / the init container runs.
+    Running,
+    /// The sidecar's probe passed.
+    Ready,
+    /// Asked to stop.
+    Stopping,
+    /// Ended with this reason and exit code.
+    Ended {
+        /// `Completed`, `Error`, `Skipped`...
+        reason: String,
+        /// Exit code.
+        exit_code: i32,
+    },
+}
+
+/// Receives progress of a run (the live view).
+pub trait Observer {
+    /// Attempt `attempt` (0-based) of `plan` starts.
+    fn attempt(&mut self, _attempt: u32, _plan: &RunPlan) {}
+    /// `container` changed state.
+    fn state(&mut self, _container: &str, _state: &State) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Output of one container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerLog {
+    /// 0-based attempt.
+    pub attempt: u32,
+    /// Container name.
+    pub container: String,
+    /// stdout and stderr, interleaved.
+    pub text: String,
+}
+
+/// The result of [`Controller::run`].
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The final status, with earlier attempts in `retries_status`.
+    pub status: RunStatus,
+    /// Pod directories left on disk (with `keep`).
+    pub kept: Vec<PathBuf>,
+    /// Container output (with `collect_logs`).
+    pub logs: Vec<ContainerLog>,
+}
+
+/// Why a run could not be carried out at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The Pod needs something the local runtime does not offer, or its
+    /// directory could not be set up.
+    #[error(transparent)]
+    PodFs(#[from] PodFsError),
+}
+
+/// What a container process is, for exit notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Init(usize),
+    Main(usize),
+}
+
+pub(crate) enum Event {
+    Exited {
+        attempt: u32,
+        target: Target,
+        exit: Exit,
+    },
+    ProbeReady {
+        attempt: u32,
+        sidecar: usize,
+    },
+    Cancel,
+}
+
+/// Requests cancellation of a run from another thread (e.g. on SIGINT).
+#[derive(Clone)]
+pub struct Canceller(Sender<Event>);
+
+impl Canceller {
+    /// Cancels the run: every container is killed, no further attempt starts,
+    /// the status says `TaskRunCancelled`. Harmless once the run is over.
+    pub fn cancel(&self) {
+        let _ = self.0.send(Event::Cancel);
+    }
+}
+
+/// Runs plans; owns the event channel every helper thread reports to.
+pub struct Controller {
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    options: RunOptions,
+}
+
+impl Controller {
+    /// A controller with `options`.
+    pub fn new(options: RunOptions) -> Self {
+        let (tx, rx) = channel();
+        Self { tx, rx, options }
+    }
+
+    /// A handle that cancels the current and future runs of this controller.
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.tx.clone())
+    }
+
+    /// Runs `plan`: attempts until one succeeds, the run is cancelled, or
+    /// `plan.retries` retries are used up. Each failed attempt but the last
+    /// lands in `retries_status`. Every process started is gone when this
+    /// returns, and Pod directories are removed unless `keep` is set.
+    /// Fails only when a Pod directory cannot be set up or the Pod uses
+    /// volumes the local runtime cannot provide.
+    pub fn run(
+        &mut self,
+        plan: &RunPlan,
+        observer: &mut dyn Observer,
+    ) -> Result<RunReport, RunError> {
+        let mut report = RunReport {
+            status: RunStatus {
+                conditions: Vec::new(),
+                pod_name: String::new(),
+                start_time: None,
+                completion_time: None,
+                steps: Vec::new(),
+                sidecars: Vec::new(),
+                results: Vec::new(),
+                retries_status: Vec::new(),
+            },
+            kept: Vec::new(),
+            logs: Vec::new(),
+        };
+        let mut failed: Vec<RunStatus> = Vec::new();
+        for attempt in 0..=plan.retries {
+            observer.attempt(attempt, plan);
+            let outcome =
+                Attempt::new(attempt, plan, &self.options, &self.tx).run(&self.rx, observer)?;
+            report.kept.extend(outcome.kept);
+            report.logs.extend(outcome.logs);
+            let status = outcome.status;
+            if status.succeeded() || outcome.cancelled || attempt == plan.retries {
+                report.status = status;
+                break;
+            }
+            failed.push(status);
+        }
+        report.status.retries_status = failed;
+        Ok(report)
+    }
+}
+
+/// Waits for the next event until `deadline` (forever without one).
+/// `None` means the deadline passed.
+pub(crate) fn next_event(rx: &Receiver<Event>, deadline: Option<Instant>) -> Option<Event> {
+    match deadline {
+        None => rx.recv().ok(),
+        Some(deadline) => {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => None,
+            }
+        }
+    }
+}
+
+/// Starts a thread that waits for the child `pid` and reports its exit.
+pub(crate) fn watch_exit(pid: u32, attempt: u32, target: Target, tx: Sender<Event>) {
+    let fallback = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("wait".to_string())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let exit = crate::process::wait(pid);
+            let _ = tx.send(Event::Exited {
+                attempt,
+                target,
+                exit,
+            });
+        });
+    if spawned.is_err() {
+        // No thread to wait with: report the container as failed at once; the
+        // end-of-attempt session sweep kills the process.
+        let exit = Exit {
+            code: 1,
+            signal: None,
+            at: SystemTime::now(),
+        };
+        let _ = fallback.send(Event::Exited {
+            attempt,
+            target,
+            exit,
+        });
+    }
+}

@@ -1,0 +1,105 @@
+//! Tests of the Pod filesystem and path mapping.
+use super::*;
+use k8s_openapi::api::core::v1::{EmptyDirVolumeSource, PodSpec, Volume};
+
+fn pod() -> Pod {
+    let volume = |name: &str| Volume {
+        name: name.to_string(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Volume::default()
+    };
+    let mount = |name: &str, path: &str| VolumeMount {
+        name: name.to_string(),
+        mount_path: path.to_string(),
+        ..VolumeMount::default()
+    };
+    Pod {
+        spec: Some(PodSpec {
+            volumes: Some(vec![volume("run-0"), volume("ws"), volume("nested")]),
+            containers: vec![Container {
+                name: "step-a".to_string(),
+                volume_mounts: Some(vec![
+                    mount("run-0", "/tekton/run/0"),
+                    mount("ws", "/workspace"),
+                    mount("nested", "/workspace/deep"),
+                ]),
+                termination_message_path: Some("/tekton/termination".to_string()),
+                ..Container::default()
+            }],
+            ..PodSpec::default()
+        }),
+        ..Pod::default()
+    }
+}
+
+#[test]
+fn maps_mounts_termination_and_entrypoint() {
+    let base = tempfile::tempdir().expect("temp dir");
+    let pod = pod();
+    let podfs = PodFs::create(&pod, Path::new("/opt/ep"), base.path()).expect("pod fs");
+    let spec = pod.spec.as_ref().expect("spec");
+    let cfs = podfs.container(&spec.containers[0]).expect("container fs");
+    let root = podfs.root();
+    assert_eq!(
+        cfs.map("/tekton/run/0/out"),
+        Some(root.join("volumes/run-0/out"))
+    );
+    assert_eq!(cfs.map("/workspace"), Some(root.join("volumes/ws")));
+    assert_eq!(
+        cfs.map("/workspace/deep/x"),
+        Some(root.join("volumes/nested/x"))
+    );
+    assert_eq!(cfs.map("/workspaces"), None);
+    assert_eq!(
+        cfs.map("/ko-app/entrypoint"),
+        Some(PathBuf::from("/opt/ep"))
+    );
+    assert_eq!(
+        cfs.termination_file(),
+        cfs.dir().join("fs/tekton/termination")
+    );
+    assert!(cfs.termination_file().exists());
+    assert_eq!(cfs.map("/bin/sh"), None);
+    // The container's /tekton view reaches the run volume through the union.
+    std::fs::write(root.join("volumes/run-0/marker"), "x").expect("write");
+    assert!(cfs.tekton_root().join("run/0/marker").exists());
+}
+
+#[test]
+fn rewrites_paths_inside_text() {
+    let base = tempfile::tempdir().expect("temp dir");
+    let pod = pod();
+    let podfs = PodFs::create(&pod, Path::new("/opt/ep"), base.path()).expect("pod fs");
+    let spec = pod.spec.as_ref().expect("spec");
+    let cfs = podfs.container(&spec.containers[0]).expect("container fs");
+    let ws = podfs.root().join("volumes/ws");
+    let ws = ws.display();
+    assert_eq!(
+        cfs.rewrite("-wait_file=/workspace/a,/workspace/b"),
+        format!("-wait_file={ws}/a,{ws}/b")
+    );
+    assert_eq!(
+        cfs.rewrite("cat /workspace/v > \"/workspace/w\""),
+        format!("cat {ws}/v > \"{ws}/w\"")
+    );
+    assert_eq!(
+        cfs.rewrite("$HOME/workspace /bin/sh x/workspace"),
+        "$HOME/workspace /bin/sh x/workspace"
+    );
+}
+
+#[test]
+fn rejects_unsupported_volumes() {
+    let mut pod = pod();
+    if let Some(spec) = pod.spec.as_mut() {
+        spec.volumes = Some(vec![Volume {
+            name: "cfg".to_string(),
+            ..Volume::default()
+        }]);
+    }
+    let base = tempfile::tempdir().expect("temp dir");
+    assert!(matches!(
+        PodFs::create(&pod, Path::new("/opt/ep"), base.path()),
+        Err(PodFsError::Unsupported(_))
+    ));
+}

@@ -1,0 +1,141 @@
+//! Sidecar containers, the Pod's volumes, and small builders.
+
+use k8s_openapi::api::core::v1::{
+    Container, DownwardAPIVolumeFile, DownwardAPIVolumeSource, EmptyDirVolumeSource, EnvVar,
+    ExecAction, ObjectFieldSelector, Probe, Volume, VolumeMount,
+};
+
+use super::{RenderOptions, CANCEL_ANNOTATION, DOWNWARD_VOLUME, READY_ANNOTATION};
+use crate::duration::parse_go_duration;
+use crate::scenario::{Scenario, Sidecar};
+use crate::script::{PlacedScript, SCRIPTS_DIR};
+
+pub(super) fn sidecar_container(
+    options: &RenderOptions,
+    sidecar: &Sidecar,
+    script: Option<PlacedScript>,
+) -> Container {
+    let mut mounts: Vec<VolumeMount> = sidecar
+        .volume_mounts
+        .iter()
+        .map(|m| mount(&m.name, &m.mount_path, false))
+        .collect();
+    let command = match &script {
+        Some(placed) => {
+            mounts.push(mount("tekton-internal-scripts", SCRIPTS_DIR, true));
+            vec![placed.path.clone()]
+        }
+        None => sidecar.command.clone(),
+    };
+    let readiness_probe = sidecar.readiness_probe.as_ref().map(|probe| {
+        let command = match &probe.file {
+            Some(file) => vec!["test".to_string(), "-e".to_string(), file.clone()],
+            None => probe.exec.clone(),
+        };
+        let period = probe
+            .period
+            .as_deref()
+            .and_then(|p| parse_go_duration(p).ok())
+            .map_or(1, |d| d.as_secs_f64().ceil().max(1.0) as i32);
+        Probe {
+            exec: Some(ExecAction {
+                command: Some(command),
+            }),
+            period_seconds: Some(period),
+            ..Probe::default()
+        }
+    });
+    Container {
+        name: sidecar.container_name(),
+        image: Some(
+            sidecar
+                .image
+                .clone()
+                .unwrap_or_else(|| options.shell_image.clone()),
+        ),
+        command: Some(command),
+        args: (!sidecar.args.is_empty()).then(|| sidecar.args.clone()),
+        env: env(sidecar
+            .env
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))),
+        working_dir: sidecar.working_dir.clone(),
+        volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        readiness_probe,
+        ..Container::default()
+    }
+}
+
+pub(super) fn volumes(scenario: &Scenario, has_scripts: bool) -> Vec<Volume> {
+    let mut names: Vec<String> = [
+        "tekton-internal-workspace",
+        "tekton-internal-home",
+        "tekton-internal-results",
+        "tekton-internal-steps",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    if has_scripts {
+        names.push("tekton-internal-scripts".to_string());
+    }
+    names.push("tekton-internal-bin".to_string());
+    names.extend((0..scenario.steps.len()).map(|i| format!("tekton-internal-run-{i}")));
+    let mut volumes: Vec<Volume> = names.into_iter().map(empty_dir).collect();
+    volumes.push(Volume {
+        name: DOWNWARD_VOLUME.to_string(),
+        downward_api: Some(DownwardAPIVolumeSource {
+            items: Some(vec![
+                downward_item("ready", READY_ANNOTATION),
+                downward_item("cancel", CANCEL_ANNOTATION),
+            ]),
+            ..DownwardAPIVolumeSource::default()
+        }),
+        ..Volume::default()
+    });
+    volumes.extend(scenario.volumes.iter().map(|v| empty_dir(v.name.clone())));
+    volumes
+}
+
+fn downward_item(path: &str, annotation: &str) -> DownwardAPIVolumeFile {
+    DownwardAPIVolumeFile {
+        path: path.to_string(),
+        field_ref: Some(ObjectFieldSelector {
+            field_path: format!("metadata.annotations['{annotation}']"),
+            ..ObjectFieldSelector::default()
+        }),
+        ..DownwardAPIVolumeFile::default()
+    }
+}
+
+fn empty_dir(name: String) -> Volume {
+    Volume {
+        name,
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Volume::default()
+    }
+}
+
+pub(super) fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
+    VolumeMount {
+        name: name.to_string(),
+        mount_path: path.to_string(),
+        read_only: read_only.then_some(true),
+        ..VolumeMount::default()
+    }
+}
+
+pub(super) fn env(vars: impl Iterator<Item = (String, String)>) -> Option<Vec<EnvVar>> {
+    let vars: Vec<EnvVar> = vars
+        .map(|(name, value)| EnvVar {
+            name,
+            value: Some(value),
+            ..EnvVar::default()
+        })
+        .collect();
+    (!vars.is_empty()).then_some(vars)
+}
+
+pub(super) fn join_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join(",")
+}

@@ -1,0 +1,90 @@
+//! Helpers shared by the simulator's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use simulator::controller::{Controller, RunOptions, RunReport, Silent};
+use simulator::input::{self, Input};
+use simulator::plan::{self, RunPlan};
+use simulator::render::RenderOptions;
+use simulator::scenario::Scenario;
+
+/// The repository's `examples/` directory.
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+/// The entrypoint binary built from this workspace; panics with the command
+/// that builds it when it is missing.
+pub fn entrypoint() -> PathBuf {
+    match simulator::locate::entrypoint(None) {
+        Ok(path) => path,
+        Err(e) => panic!("{e} (cargo test --workspace builds it)"),
+    }
+}
+
+/// Reads a scenario or Pod manifest file into a run plan.
+pub fn plan_file(path: &Path) -> RunPlan {
+    match input::load(path).unwrap_or_else(|e| panic!("{e}")) {
+        Input::Scenario(s) => {
+            simulator::validate::validate(&s).unwrap_or_else(|e| panic!("{e}"));
+            plan::from_scenario(&s, &RenderOptions::default())
+        }
+        Input::Pod(p) => plan::from_pod(*p),
+    }
+}
+
+/// Parses a scenario from YAML text.
+pub fn scenario(text: &str) -> Scenario {
+    match input::parse("test.yaml", text).unwrap_or_else(|e| panic!("{e}")) {
+        Input::Scenario(s) => *s,
+        Input::Pod(_) => panic!("expected a scenario"),
+    }
+}
+
+/// Runs `plan` with the workspace's entrypoint, Pod directories under `base`.
+pub fn run_in(plan: &RunPlan, base: &Path, keep: bool, logs: bool) -> RunReport {
+    let mut options = RunOptions::new(entrypoint());
+    options.base_dir = base.to_path_buf();
+    options.keep = keep;
+    options.collect_logs = logs;
+    let mut controller = Controller::new(options);
+    controller
+        .run(plan, &mut Silent)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The status as JSON with every timestamp replaced by `[time]`.
+pub fn normalized(report: &RunReport) -> serde_json::Value {
+    let mut value = serde_json::to_value(&report.status).unwrap_or_else(|e| panic!("{e}"));
+    redact(&mut value);
+    value
+}
+
+fn redact(value: &mut serde_json::Value) {
+    const TIMES: [&str; 5] = [
+        "startTime",
+        "completionTime",
+        "lastTransitionTime",
+        "startedAt",
+        "finishedAt",
+    ];
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if TIMES.contains(&key.as_str()) {
+                    *v = serde_json::Value::String("[time]".to_string());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// A temporary directory for Pod directories, where the simulator would put them.
+pub fn base_dir() -> tempfile::TempDir {
+    tempfile::tempdir_in(simulator::podfs::default_base()).unwrap_or_else(|e| panic!("{e}"))
+}
