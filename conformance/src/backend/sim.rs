@@ -1,0 +1,103 @@
+//! The `sim` backend: the simulator library, local processes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use simulator::controller::{Controller, Observer, RunOptions, State};
+use simulator::plan::RunPlan;
+use simulator::render::RenderOptions;
+use simulator::status::{self, Ending};
+
+use super::{Backend, BackendError, Observation, Settings};
+use crate::catalog::Case;
+
+/// Runs cases with [`simulator::controller::Controller`].
+pub struct Sim {
+    entrypoint: PathBuf,
+    images: RenderOptions,
+}
+
+impl Sim {
+    /// A sim backend using `settings.entrypoint_binary` or the binary
+    /// [`simulator::locate::entrypoint`] finds. Fails when there is none.
+    pub fn new(settings: &Settings) -> Result<Self, BackendError> {
+        let entrypoint = simulator::locate::entrypoint(settings.entrypoint_binary.as_deref())
+            .map_err(|e| BackendError::Unavailable {
+                backend: "sim",
+                why: e.to_string(),
+            })?;
+        Ok(Self {
+            entrypoint,
+            images: settings.images.clone(),
+        })
+    }
+}
+
+impl Backend for Sim {
+    fn name(&self) -> &'static str {
+        "sim"
+    }
+
+    /// Simulated runs mostly sleep: many fit on two cores.
+    fn workers(&self) -> usize {
+        8
+    }
+
+    /// Cancellation (`cancelAfter`) is played with the simulator's attempt
+    /// timeout, which does what the controller does on cancel: write CANCEL
+    /// into the downward volume, then kill what is left after the grace
+    /// period. The condition is then the one a cancel gives.
+    fn run(&self, case: &Case) -> Result<Observation, BackendError> {
+        let mut plan = case.plan(&self.images);
+        if let Some(after) = case.cancel_after {
+            plan.timeout = Some(after);
+        }
+        let mut options = RunOptions::new(self.entrypoint.clone());
+        options.collect_logs = true;
+        let mut ends = EndTimes::default();
+        let report = Controller::new(options)
+            .run(&plan, &mut ends)
+            .map_err(|e| BackendError::Run(e.to_string()))?;
+        let mut status = report.status;
+        for step in &mut status.steps {
+            if let (Some(t), Some(at)) = (step.terminated.as_mut(), ends.0.get(&step.container)) {
+                t.finished_at = Some(status::timestamp(*at));
+            }
+        }
+        if case.cancel_after.is_some() && status.reason() == "TaskRunTimeout" {
+            status.conditions = vec![status::condition(
+                &Ending::Cancelled,
+                &status.steps,
+                SystemTime::now(),
+            )];
+        }
+        let last = status.retries_status.len() as u32;
+        let logs: BTreeMap<String, String> = report
+            .logs
+            .into_iter()
+            .filter(|l| l.attempt == last)
+            .map(|l| (l.container, l.text))
+            .collect();
+        Ok(Observation { status, logs })
+    }
+}
+
+/// Records when the controller saw each container of the current attempt
+/// end. The simulator's own `finishedAt` is taken when it starts waiting
+/// for a process, not when the process ends (reported to the simulator's
+/// owner); the time the exit event arrives is the real end.
+#[derive(Default)]
+struct EndTimes(BTreeMap<String, SystemTime>);
+
+impl Observer for EndTimes {
+    fn attempt(&mut self, _attempt: u32, _plan: &RunPlan) {
+        self.0.clear();
+    }
+
+    fn state(&mut self, container: &str, state: &State) {
+        if matches!(state, State::Ended { .. }) {
+            self.0.insert(container.to_string(), SystemTime::now());
+        }
+    }
+}
