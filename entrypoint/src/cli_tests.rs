@@ -176,3 +176,29 @@ proptest! {
         prop_assert_eq!(cfg.command, vec!["prog".to_string(), "-x".to_string()]);
     }
 }
+
+proptest! {
+    /// Bad input never panics: any argument list parses or gives a one-line error.
+    #[test]
+    fn arbitrary_arguments_never_panic(
+        args in proptest::collection::vec(
+            prop_oneof![
+                "-{0,2}[a-z_]{0,20}(=.{0,8})?",
+                ".{0,12}",
+                Just("--".to_string()),
+                Just("-timeout".to_string()),
+                Just("-on_error".to_string()),
+                Just("cp".to_string()),
+            ],
+            0..8,
+        )
+    ) {
+        match parse(&args, &no_env) {
+            Ok(_) => {}
+            Err(e) => {
+                prop_assert_eq!(e.to_string().lines().count(), 1, "{}", e);
+                prop_assert!(matches!(e.exit_code(), 1 | 2));
+            }
+        }
+    }
+}
