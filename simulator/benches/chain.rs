@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo build --release -p entrypoint && cargo bench -p simulator --bench chain`.
 //! Optional argument: iterations per size (default 5; the 1000-step chain runs at most 2).
+//! Each run is cancelled after `PODSIM_BENCH_LIMIT` seconds (default 120), so a
+//! chain that cannot finish is reported as such and leaves nothing running.
 
 use std::time::{Duration, Instant};
 
@@ -57,16 +59,28 @@ fn main() {
         } else {
             iterations
         };
+        let limit = Duration::from_secs(
+            std::env::var("PODSIM_BENCH_LIMIT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(120),
+        );
         let render_start = Instant::now();
         let plan = plan::from_scenario(&chain(steps), &RenderOptions::default());
         let render_time = render_start.elapsed();
         let mut times: Vec<Duration> = Vec::new();
         let mut failure = None;
         for _ in 0..runs {
-            let mut controller = Controller::new(RunOptions::new(entrypoint.clone()));
+            let mut options = RunOptions::new(entrypoint.clone());
+            options.cancel_after = Some(limit);
+            let mut controller = Controller::new(options);
             let start = Instant::now();
             match controller.run(&plan, &mut Silent) {
                 Ok(report) if report.status.succeeded() => times.push(start.elapsed()),
+                Ok(report) if report.status.reason() == "TaskRunCancelled" => {
+                    failure = Some(format!("did not finish within {limit:?}"));
+                    break;
+                }
                 Ok(report) => {
                     failure = Some(report.status.conditions[0].message.clone());
                     break;
@@ -93,4 +107,34 @@ fn main() {
             ms(render_time)
         );
     }
+    report_sweep();
+}
+
+/// Cost of the end-of-attempt `/proc` sweep, which grows with the number of
+/// processes on the machine rather than with the Pod.
+fn report_sweep() {
+    let sessions = std::collections::HashSet::from([i32::MAX]);
+    let mut times: Vec<Duration> = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            simulator::process::kill_sessions(&sessions, 5);
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    let processes = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+                })
+                .count()
+        })
+        .unwrap_or(0);
+    println!(
+        "/proc sweep: median {:.2} ms with {processes} processes on the machine",
+        times[times.len() / 2].as_secs_f64() * 1e3
+    );
 }

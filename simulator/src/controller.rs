@@ -22,15 +22,20 @@ pub struct RunOptions {
     pub collect_logs: bool,
     /// Time sidecars get between SIGTERM and SIGKILL once the steps are done.
     pub sidecar_grace: Duration,
-    /// Time containers get after a timeout's cancel request before SIGKILL.
+    /// Time step containers get to end after the controller wrote `CANCEL`
+    /// (cancel request, timeout, failed sidecar) before SIGKILL.
     pub cancel_grace: Duration,
+    /// Cancel the run this long after it started, the way
+    /// [`Canceller::cancel`] does, whatever the scenario says (the
+    /// conformance suite's `cancelAfter`). `None`: never.
+    pub cancel_after: Option<Duration>,
     /// Directory the Pod directories are created in.
     pub base_dir: PathBuf,
 }
 
 impl RunOptions {
-    /// Options with the given entrypoint binary and default grace periods (1 s, 2 s)
-    /// and [`crate::podfs::default_base`] for Pod directories.
+    /// Options with the given entrypoint binary, default grace periods (1 s, 2 s),
+    /// no `cancel_after`, and [`crate::podfs::default_base`] for Pod directories.
     pub fn new(entrypoint: PathBuf) -> Self {
         Self {
             entrypoint,
@@ -38,6 +43,7 @@ impl RunOptions {
             collect_logs: false,
             sidecar_grace: Duration::from_secs(1),
             cancel_grace: Duration::from_secs(2),
+            cancel_after: None,
             base_dir: crate::podfs::default_base(),
         }
     }
@@ -123,18 +129,35 @@ pub(crate) enum Event {
         attempt: u32,
         sidecar: usize,
     },
+    /// A graceful cancel request ([`Canceller::cancel`]).
     Cancel,
+    /// A hard stop ([`Canceller::interrupt`]).
+    Interrupt,
 }
 
-/// Requests cancellation of a run from another thread (e.g. on SIGINT).
+/// Requests cancellation of a run from another thread.
 #[derive(Clone)]
 pub struct Canceller(Sender<Event>);
 
 impl Canceller {
-    /// Cancels the run: every container is killed, no further attempt starts,
-    /// the status says `TaskRunCancelled`. Harmless once the run is over.
+    /// Cancels the run as Tekton's controller does: writes `CANCEL` into the
+    /// downward `cancel` file (the running step's entrypoint kills its
+    /// command and ends `Cancelled`, exit 9, so later steps skip), waits up to
+    /// [`RunOptions::cancel_grace`] for the step containers to end, kills what
+    /// is left, then stops the sidecars as at the end of any run. No further
+    /// attempt starts; the status says `TaskRunCancelled` unless the attempt
+    /// had already ended otherwise (timeout, steps all done). Harmless once
+    /// the run is over.
     pub fn cancel(&self) {
         let _ = self.0.send(Event::Cancel);
+    }
+
+    /// Stops the run at once (what `podsim` does on Ctrl-C): `CANCEL` is
+    /// written, but every container, sidecars included, is killed without
+    /// waiting; no further attempt starts; the status says
+    /// `TaskRunCancelled`. Harmless once the run is over.
+    pub fn interrupt(&self) {
+        let _ = self.0.send(Event::Interrupt);
     }
 }
 
@@ -157,8 +180,9 @@ impl Controller {
         Canceller(self.tx.clone())
     }
 
-    /// Runs `plan`: attempts until one succeeds, the run is cancelled, or
-    /// `plan.retries` retries are used up. Each failed attempt but the last
+    /// Runs `plan`: attempts until one succeeds, the run is cancelled (a
+    /// [`Canceller`], or [`RunOptions::cancel_after`] counted from this
+    /// call), or `plan.retries` retries are used up. Each failed attempt but the last
     /// lands in `retries_status`. Every process started is gone when this
     /// returns, and Pod directories are removed unless `keep` is set.
     /// Fails only when a Pod directory cannot be set up or the Pod uses
@@ -183,10 +207,15 @@ impl Controller {
             logs: Vec::new(),
         };
         let mut failed: Vec<RunStatus> = Vec::new();
+        let cancel_at = self
+            .options
+            .cancel_after
+            .map(|after| Instant::now() + after);
         for attempt in 0..=plan.retries {
             observer.attempt(attempt, plan);
-            let outcome =
-                Attempt::new(attempt, plan, &self.options, &self.tx).run(&self.rx, observer)?;
+            let outcome = Attempt::new(attempt, plan, &self.options, &self.tx)
+                .cancel_at(cancel_at)
+                .run(&self.rx, observer)?;
             report.kept.extend(outcome.kept);
             report.logs.extend(outcome.logs);
             let status = outcome.status;

@@ -1,14 +1,25 @@
 //! Go-syntax durations (`300ms`, `1.5s`, `2m`, `1h2m3s`), the form Tekton uses
 //! for `timeout` fields and the entrypoint's `-timeout` flag.
+//!
+//! A thin adapter over [`entrypoint::duration`], which parses exactly what
+//! Go's `time.ParseDuration` accepts (integer nanoseconds, fractions truncated
+//! as Go does): the simulator only adds that durations must not be negative.
 
 use std::time::Duration;
+
+use entrypoint::duration::{self as go, DurationError as GoError};
 
 /// Why a duration string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
-    /// The text is not a Go duration.
-    #[error("invalid duration {0:?}: expected a Go duration such as 300ms, 1.5s, 2m or 1h2m3s")]
-    Syntax(String),
+    /// The text is not a Go duration (`why` says what is wrong with it).
+    #[error("invalid duration {text:?}: {why}")]
+    Syntax {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The text is a Go duration but negative.
     #[error("invalid duration {0:?}: must not be negative")]
     Negative(String),
@@ -18,51 +29,26 @@ pub enum DurationError {
 ///
 /// Accepts what Go's `time.ParseDuration` accepts for non-negative values: a
 /// sequence of decimal numbers with optional fraction and a unit (`ns`, `us`,
-/// `µs`, `ms`, `s`, `m`, `h`), or a bare `0`. A leading `-` with a non-zero
-/// value gives [`DurationError::Negative`]; anything else unparsable gives
-/// [`DurationError::Syntax`].
+/// `µs`, `ms`, `s`, `m`, `h`), or a bare `0`. A negative value gives
+/// [`DurationError::Negative`]; anything else unparsable (including values
+/// beyond Go's range of about 292 years) gives [`DurationError::Syntax`].
 pub fn parse_go_duration(text: &str) -> Result<Duration, DurationError> {
-    let syntax = || DurationError::Syntax(text.to_string());
-    let (negative, body) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    if body == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if body.is_empty() {
-        return Err(syntax());
-    }
-    let mut total_nanos: f64 = 0.0;
-    let mut rest = body;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(syntax)?;
-        let number: f64 = rest[..number_len].parse().map_err(|_| syntax())?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(syntax()),
-        };
-        total_nanos += number * scale;
-        rest = &rest[unit_len..];
-    }
-    if negative && total_nanos > 0.0 {
-        return Err(DurationError::Negative(text.to_string()));
-    }
-    if !total_nanos.is_finite() || total_nanos > u64::MAX as f64 {
-        return Err(syntax());
-    }
-    Ok(Duration::from_nanos(total_nanos.round() as u64))
+    let parsed = go::parse(text).map_err(|e| DurationError::Syntax {
+        text: text.to_string(),
+        why: match e {
+            GoError::Invalid(_) => {
+                "expected a Go duration such as 300ms, 1.5s, 2m or 1h2m3s".to_string()
+            }
+            GoError::MissingUnit(_) => "missing unit (use ns, us, ms, s, m or h)".to_string(),
+            GoError::UnknownUnit { unit, .. } => {
+                format!("unknown unit {unit:?} (use ns, us, ms, s, m or h)")
+            }
+            GoError::Overflow(_) => "out of range".to_string(),
+        },
+    })?;
+    parsed
+        .to_std()
+        .ok_or_else(|| DurationError::Negative(text.to_string()))
 }
 
 #[cfg(test)]
@@ -76,14 +62,20 @@ mod tests {
         assert_eq!(parse_go_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_go_duration("1h2m3s"), Ok(Duration::from_secs(3723)));
         assert_eq!(parse_go_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_go_duration("-0"), Ok(Duration::ZERO));
         assert_eq!(parse_go_duration("10us"), Ok(Duration::from_micros(10)));
+        // Exact, as Go: no floating-point rounding.
+        assert_eq!(
+            parse_go_duration("1h15m30.918273645s"),
+            Ok(Duration::new(4530, 918_273_645))
+        );
     }
 
     #[test]
     fn rejects_bad_forms() {
-        for bad in ["", "5", "1x", "s", "1.2.3s", "abc", "1h-2m"] {
+        for bad in ["", "5", "1x", "s", "1.2.3s", "abc", "1h-2m", "9999999999h"] {
             assert!(
-                matches!(parse_go_duration(bad), Err(DurationError::Syntax(_))),
+                matches!(parse_go_duration(bad), Err(DurationError::Syntax { .. })),
                 "{bad}"
             );
         }
@@ -91,5 +83,10 @@ mod tests {
             parse_go_duration("-1s"),
             Err(DurationError::Negative(_))
         ));
+        let missing = parse_go_duration("5").map_err(|e| e.to_string());
+        assert_eq!(
+            missing,
+            Err("invalid duration \"5\": missing unit (use ns, us, ms, s, m or h)".to_string())
+        );
     }
 }

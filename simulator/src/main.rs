@@ -186,7 +186,7 @@ fn run(plan: &RunPlan, options: RunOptions, output: Option<Format>, quiet: bool)
         .spawn(move || loop {
             if signals.wait().is_ok() {
                 flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                canceller.cancel();
+                canceller.interrupt();
             }
         });
 

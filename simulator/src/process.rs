@@ -3,8 +3,9 @@
 //! Pod filesystem, exit notification, and killing what is left.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::ExitStatus;
@@ -207,25 +208,73 @@ pub fn kill_sessions(sessions: &HashSet<i32>, rounds: usize) -> usize {
 }
 
 /// Pids of live (non-zombie) processes whose session id is in `sessions`.
+/// Reads `/proc/<pid>/stat` of every process on the machine into one reused
+/// buffer (the scan's cost grows with the machine's process count, so it
+/// avoids per-process allocations); unreadable entries are skipped.
 pub fn session_members(sessions: &HashSet<i32>) -> Vec<i32> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
-    entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                return false;
-            };
-            // Fields after the command name (which may hold spaces and parentheses).
-            let Some((_, rest)) = stat.rsplit_once(") ") else {
-                return false;
-            };
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let state = fields.first().copied().unwrap_or("Z");
-            let session = fields.get(3).and_then(|s| s.parse::<i32>().ok());
-            state != "Z" && state != "X" && session.is_some_and(|s| sessions.contains(&s))
-        })
-        .collect()
+    let mut path = String::with_capacity(32);
+    let mut buf: Vec<u8> = Vec::with_capacity(1024);
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        path.clear();
+        let _ = write!(path, "/proc/{pid}/stat");
+        buf.clear();
+        if File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut buf))
+            .is_err()
+        {
+            continue;
+        }
+        if in_sessions(&buf, sessions) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Whether a `/proc/<pid>/stat` line is a live process of one of `sessions`.
+fn in_sessions(stat: &[u8], sessions: &HashSet<i32>) -> bool {
+    // Fields after the command name (which may hold spaces and parentheses).
+    let Some(close) = stat.iter().rposition(|b| *b == b')') else {
+        return false;
+    };
+    let Ok(rest) = std::str::from_utf8(&stat[close + 1..]) else {
+        return false;
+    };
+    let mut fields = rest.split_ascii_whitespace();
+    let state = fields.next().unwrap_or("Z");
+    let session = fields.nth(2).and_then(|s| s.parse::<i32>().ok());
+    state != "Z" && state != "X" && session.is_some_and(|s| sessions.contains(&s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_state_and_session_from_stat() {
+        let sessions = HashSet::from([42]);
+        let line = b"123 (odd) name) S 1 123 42 0 -1 4194560";
+        assert!(in_sessions(line, &sessions));
+        assert!(!in_sessions(b"123 (x) Z 1 123 42 0", &sessions));
+        assert!(!in_sessions(b"123 (x) S 1 123 43 0", &sessions));
+        assert!(!in_sessions(b"garbage", &sessions));
+    }
+
+    #[test]
+    fn finds_this_process_by_its_session() {
+        let own = nix::unistd::getsid(None).map(|p| p.as_raw()).unwrap_or(-1);
+        let members = session_members(&HashSet::from([own]));
+        assert!(
+            members.contains(&(std::process::id() as i32)),
+            "{members:?}"
+        );
+    }
 }

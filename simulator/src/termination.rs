@@ -1,10 +1,14 @@
 //! Reading a step's termination message: the JSON array of
 //! `{"key","value","type"}` entries the entrypoint writes, possibly in the
 //! compressed `tknz:` form.
+//!
+//! A thin adapter over [`entrypoint::termination::parse`] (the reader that
+//! matches what the entrypoint writes, including decompression and legacy
+//! type names). The simulator keeps one leniency of its own: entries without
+//! `value` (empty) or `type` (a task result) are accepted, since messages
+//! from other writers (hand-written Pods) may leave them out.
 
-use std::io::Read;
-
-use base64::Engine;
+use entrypoint::termination::{self as message, ResultType, TerminationError};
 use serde::Deserialize;
 
 /// Kind of a termination message entry.
@@ -20,6 +24,17 @@ pub enum EntryKind {
     Other,
 }
 
+impl From<ResultType> for EntryKind {
+    fn from(kind: ResultType) -> Self {
+        match kind {
+            ResultType::TaskRun => EntryKind::TaskResult,
+            ResultType::Internal => EntryKind::Internal,
+            ResultType::Step => EntryKind::StepResult,
+            _ => EntryKind::Other,
+        }
+    }
+}
+
 /// One entry of a termination message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -31,73 +46,64 @@ pub struct Entry {
     pub kind: EntryKind,
 }
 
+impl From<message::Entry> for Entry {
+    fn from(entry: message::Entry) -> Self {
+        Self {
+            key: entry.key,
+            value: entry.value,
+            kind: entry.kind.into(),
+        }
+    }
+}
+
+/// An entry that may lack `value` or `type`.
 #[derive(Deserialize)]
-struct RawEntry {
+struct LenientEntry {
     key: String,
     #[serde(default)]
     value: String,
     #[serde(default, rename = "type")]
-    kind: Option<serde_json::Value>,
+    kind: Option<ResultType>,
 }
 
 /// Why a termination message could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MessageError {
-    /// The compressed form is not valid base64 or DEFLATE.
-    #[error("compressed termination message: {0}")]
-    Compressed(String),
-    /// The JSON is not a list of entries.
-    #[error("termination message: {0}")]
-    Json(#[from] serde_json::Error),
+    /// Not valid JSON entries, or a broken compressed form.
+    #[error(transparent)]
+    Invalid(#[from] TerminationError),
 }
 
-const MAX_DECOMPRESSED: u64 = 128 * 1024;
-
 /// Parses a termination message. An empty (or whitespace) message is an
-/// empty list. Type numbers 1, 3, 4 and upstream's type names are
-/// recognised; other types become [`EntryKind::Other`].
+/// empty list. Type numbers 1, 3, 4 and upstream's legacy type names are
+/// recognised; other types become [`EntryKind::Other`]; a missing `value` is
+/// empty and a missing `type` is a task result. Fails with the entrypoint
+/// reader's error when the message is not a list of entries or its `tknz:`
+/// form does not decode.
 pub fn parse(text: &str) -> Result<Vec<Entry>, MessageError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let json = match text.strip_prefix("tknz:") {
-        Some(encoded) => {
-            let raw = base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(encoded.trim_end_matches('='))
-                .map_err(|e| MessageError::Compressed(e.to_string()))?;
-            let mut out = String::new();
-            flate2::read::DeflateDecoder::new(raw.as_slice())
-                .take(MAX_DECOMPRESSED)
-                .read_to_string(&mut out)
-                .map_err(|e| MessageError::Compressed(e.to_string()))?;
-            out
-        }
-        None => text.to_string(),
-    };
-    let raw: Vec<RawEntry> = serde_json::from_str(&json)?;
-    Ok(raw
-        .into_iter()
-        .map(|e| Entry {
-            kind: match &e.kind {
-                Some(serde_json::Value::Number(n)) => match n.as_u64() {
-                    Some(1) => EntryKind::TaskResult,
-                    Some(3) => EntryKind::Internal,
-                    Some(4) => EntryKind::StepResult,
-                    _ => EntryKind::Other,
-                },
-                Some(serde_json::Value::String(s)) => match s.as_str() {
-                    "TaskRunResult" => EntryKind::TaskResult,
-                    "InternalTektonResult" => EntryKind::Internal,
-                    "StepResult" => EntryKind::StepResult,
-                    _ => EntryKind::Other,
-                },
-                _ => EntryKind::TaskResult,
-            },
-            key: e.key,
-            value: e.value,
-        })
-        .collect())
+    match message::parse(text) {
+        Ok(entries) => Ok(entries.into_iter().map(Entry::from).collect()),
+        Err(strict) => lenient(text).ok_or(MessageError::Invalid(strict)),
+    }
+}
+
+/// The entries of a message whose entries lack `value` or `type`.
+fn lenient(text: &str) -> Option<Vec<Entry>> {
+    let json = entrypoint::compress::decode(text).ok()?;
+    let raw: Vec<LenientEntry> = serde_json::from_str(&json).ok()?;
+    Some(
+        raw.into_iter()
+            .map(|e| Entry {
+                key: e.key,
+                value: e.value,
+                kind: e.kind.map_or(EntryKind::TaskResult, EntryKind::from),
+            })
+            .collect(),
+    )
 }
 
 /// The value of the internal entry `key` (`StartedAt`, `ExitCode`, `Reason`).
@@ -112,29 +118,43 @@ pub fn internal<'a>(entries: &'a [Entry], key: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     #[test]
     fn parses_plain_and_compressed() {
-        let json = r#"[{"key":"StartedAt","value":"2024-01-01T00:00:00.000Z","type":3},{"key":"out","value":"hi","type":1},{"key":"s","value":"x","type":"StepResult"}]"#;
+        let json = r#"[{"key":"StartedAt","value":"2024-01-01T00:00:00.000Z","type":3},{"key":"out","value":"hi","type":1},{"key":"s","value":"x","type":"StepResult"},{"key":"a","value":"y","type":5}]"#;
         let plain = parse(json).expect("plain parses");
-        assert_eq!(plain.len(), 3);
+        assert_eq!(plain.len(), 4);
         assert_eq!(
             internal(&plain, "StartedAt"),
             Some("2024-01-01T00:00:00.000Z")
         );
+        assert_eq!(plain[1].kind, EntryKind::TaskResult);
         assert_eq!(plain[2].kind, EntryKind::StepResult);
+        assert_eq!(plain[3].kind, EntryKind::Other);
 
-        let mut encoder =
-            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(json.as_bytes()).expect("compress");
-        let raw = encoder.finish().expect("compress");
-        let text = format!(
-            "tknz:{}",
-            base64::engine::general_purpose::STANDARD_NO_PAD.encode(raw)
-        );
-        assert_eq!(parse(&text).expect("compressed parses"), plain);
+        let text = entrypoint::compress::encode(&json.replace("hi", &"hi".repeat(50)));
+        assert!(text.starts_with("tknz:"), "{text}");
+        let compressed = parse(&text).expect("compressed parses");
+        assert_eq!(compressed[1].value, "hi".repeat(50));
         assert!(parse("").expect("empty").is_empty());
+        assert!(parse(" \n").expect("blank").is_empty());
         assert!(parse("nope").is_err());
+        assert!(parse("tknz:!!!").is_err());
+    }
+
+    #[test]
+    fn missing_value_or_type_is_tolerated() {
+        let entries = parse(r#"[{"key":"out"},{"key":"Reason","value":"Skipped","type":3}]"#)
+            .expect("lenient parse");
+        assert_eq!(
+            entries[0],
+            Entry {
+                key: "out".to_string(),
+                value: String::new(),
+                kind: EntryKind::TaskResult
+            }
+        );
+        assert_eq!(internal(&entries, "Reason"), Some("Skipped"));
+        assert!(parse(r#"[{"value":"no key","type":1}]"#).is_err());
     }
 }

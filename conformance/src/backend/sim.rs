@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use simulator::controller::{Controller, Observer, RunOptions, State};
 use simulator::plan::RunPlan;
 use simulator::render::RenderOptions;
-use simulator::status::{self, Ending};
+use simulator::status;
 
 use super::{Backend, BackendError, Observation, Settings};
 use crate::catalog::Case;
@@ -44,17 +44,15 @@ impl Backend for Sim {
         8
     }
 
-    /// Cancellation (`cancelAfter`) is played with the simulator's attempt
-    /// timeout, which does what the controller does on cancel: write CANCEL
-    /// into the downward volume, then kill what is left after the grace
-    /// period. The condition is then the one a cancel gives.
+    /// Cancellation (`cancelAfter`) is the simulator's graceful cancel
+    /// ([`RunOptions::cancel_after`]), the path podman and kind take too:
+    /// CANCEL into the downward volume, the steps end by themselves, what is
+    /// left is killed after the grace period, sidecars are stopped.
     fn run(&self, case: &Case) -> Result<Observation, BackendError> {
-        let mut plan = case.plan(&self.images);
-        if let Some(after) = case.cancel_after {
-            plan.timeout = Some(after);
-        }
+        let plan = case.plan(&self.images);
         let mut options = RunOptions::new(self.entrypoint.clone());
         options.collect_logs = true;
+        options.cancel_after = case.cancel_after;
         let mut ends = EndTimes::default();
         let report = Controller::new(options)
             .run(&plan, &mut ends)
@@ -64,13 +62,6 @@ impl Backend for Sim {
             if let (Some(t), Some(at)) = (step.terminated.as_mut(), ends.0.get(&step.container)) {
                 t.finished_at = Some(status::timestamp(*at));
             }
-        }
-        if case.cancel_after.is_some() && status.reason() == "TaskRunTimeout" {
-            status.conditions = vec![status::condition(
-                &Ending::Cancelled,
-                &status.steps,
-                SystemTime::now(),
-            )];
         }
         let last = status.retries_status.len() as u32;
         let logs: BTreeMap<String, String> = report

@@ -1,7 +1,7 @@
 //! One attempt of a run: a fresh Pod directory, init containers one after
 //! another, then every container at once, with the controller's duties
-//! (READY once sidecars are ready, CANCEL on timeout, stopping sidecars when
-//! the steps are done) driven by exit and probe events.
+//! (READY once sidecars are ready, CANCEL on a cancel request or the timeout,
+//! stopping sidecars when the steps are done) driven by exit and probe events.
 
 mod report;
 mod support;
@@ -32,6 +32,7 @@ pub(crate) struct Attempt<'a> {
     plan: &'a RunPlan,
     options: &'a RunOptions,
     tx: &'a Sender<Event>,
+    cancel_at: Option<Instant>,
 }
 
 pub(crate) struct AttemptOutcome {
@@ -46,7 +47,15 @@ struct Context<'r> {
     rx: &'r Receiver<Event>,
     hostname: String,
     timeout_at: Option<Instant>,
+    cancel_at: Option<Instant>,
     sessions: HashSet<i32>,
+}
+
+impl Context<'_> {
+    /// The controller's next own deadline: the timeout or the planned cancel.
+    fn deadline(&self) -> Option<Instant> {
+        self.timeout_at.into_iter().chain(self.cancel_at).min()
+    }
 }
 
 impl<'a> Attempt<'a> {
@@ -61,7 +70,14 @@ impl<'a> Attempt<'a> {
             plan,
             options,
             tx,
+            cancel_at: None,
         }
+    }
+
+    /// Cancels the attempt gracefully at `at` (see [`crate::controller::Canceller::cancel`]).
+    pub(crate) fn cancel_at(mut self, at: Option<Instant>) -> Self {
+        self.cancel_at = at;
+        self
     }
 
     /// Runs the attempt to its end; every process it started is gone when
@@ -81,6 +97,7 @@ impl<'a> Attempt<'a> {
                 .clone()
                 .unwrap_or_else(|| "pod".to_string()),
             timeout_at: self.plan.timeout.map(|t| Instant::now() + t),
+            cancel_at: self.cancel_at,
             sessions: HashSet::new(),
         };
         let no_containers = Vec::new();
@@ -97,7 +114,7 @@ impl<'a> Attempt<'a> {
             .has_downward
             .then(|| podfs.volume_dir(DOWNWARD_VOLUME).map(Path::to_path_buf))
             .flatten();
-        let mut tracker = Tracker::new(self.plan, containers, downward.as_deref());
+        let mut tracker = Tracker::new(self.plan, containers, downward.as_deref(), self.options);
 
         let run = self
             .run_inits(inits, &podfs, &mut cx, &mut tracker, observer)
@@ -133,7 +150,8 @@ impl<'a> Attempt<'a> {
     }
 
     /// Runs the init containers one after another; the first failure, a
-    /// cancel request or the timeout sets `tracker.ending`.
+    /// cancel request or the timeout sets `tracker.ending` (no step runs yet,
+    /// so a cancel simply kills the init container).
     fn run_inits(
         &self,
         inits: &[Container],
@@ -155,7 +173,7 @@ impl<'a> Attempt<'a> {
             cx.sessions.insert(pid as i32);
             watch_exit(pid, self.n, Target::Init(i), self.tx.clone());
             loop {
-                match next_event(cx.rx, cx.timeout_at) {
+                match next_event(cx.rx, cx.deadline()) {
                     Some(Event::Exited {
                         attempt,
                         target: Target::Init(j),
@@ -176,7 +194,11 @@ impl<'a> Attempt<'a> {
                         }
                         break;
                     }
-                    Some(Event::Cancel) => {
+                    Some(Event::Cancel | Event::Interrupt) => {
+                        tracker.cancelled = true;
+                        tracker.ending = Some(Ending::Cancelled);
+                    }
+                    None if cx.cancel_at.is_some_and(|at| at <= Instant::now()) => {
                         tracker.cancelled = true;
                         tracker.ending = Some(Ending::Cancelled);
                     }
@@ -254,31 +276,33 @@ impl<'a> Attempt<'a> {
             tracker.first_step_runs(observer);
         }
 
-        let options = self.options;
         while !tracker.all_ended() {
-            match next_event(cx.rx, tracker.deadline(cx.timeout_at)) {
+            match next_event(cx.rx, tracker.deadline(cx.deadline())) {
                 Some(Event::Exited {
                     attempt,
                     target: Target::Main(k),
                     exit,
                 }) if attempt == self.n => {
                     let termination = cfss[k].termination_file();
-                    let (sidecar_grace, cancel_grace) =
-                        (options.sidecar_grace, options.cancel_grace);
-                    tracker.exited(k, exit, &termination, observer, sidecar_grace, cancel_grace);
+                    tracker.exited(k, exit, &termination, observer);
                 }
                 Some(Event::ProbeReady { attempt, sidecar }) if attempt == self.n => {
                     tracker.sidecar_ready(sidecar, observer);
                 }
-                Some(Event::Cancel) => tracker.cancel(),
+                Some(Event::Cancel) => tracker.cancel(observer),
+                Some(Event::Interrupt) => tracker.interrupt(),
                 Some(_) => {}
                 None => {
-                    if !tracker.deadline_passed(
-                        cx.timeout_at,
-                        || self.timed_out(),
-                        options.cancel_grace,
-                    ) {
+                    let now = Instant::now();
+                    if !tracker.deadline_passed(now) {
                         break;
+                    }
+                    if cx.cancel_at.is_some_and(|at| at <= now) {
+                        cx.cancel_at = None;
+                        tracker.cancel(observer);
+                    } else if cx.timeout_at.is_some_and(|at| at <= now) {
+                        cx.timeout_at = None;
+                        tracker.stop(self.timed_out(), observer);
                     }
                 }
             }

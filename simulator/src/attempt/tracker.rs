@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Container;
 use nix::sys::signal::Signal;
 
 use super::support::{read_entries, write_downward};
-use crate::controller::{Observer, State};
+use crate::controller::{Observer, RunOptions, State};
 use crate::plan::RunPlan;
 use crate::process::{signal_group, Exit};
 use crate::status::{self, Ending};
@@ -37,12 +37,22 @@ pub(super) struct Tracker<'a> {
     pub cancelled: bool,
     steps_left: usize,
     sidecars_stopped: bool,
-    kill_at: Option<Instant>,
+    sidecar_grace: Duration,
+    cancel_grace: Duration,
+    /// When step containers still running after `CANCEL` are killed.
+    steps_kill_at: Option<Instant>,
+    /// When sidecars still running after SIGTERM are killed.
+    sidecars_kill_at: Option<Instant>,
     guard_at: Option<Instant>,
 }
 
 impl<'a> Tracker<'a> {
-    pub fn new(plan: &'a RunPlan, containers: &'a [Container], downward: Option<&'a Path>) -> Self {
+    pub fn new(
+        plan: &'a RunPlan,
+        containers: &'a [Container],
+        downward: Option<&'a Path>,
+        options: &RunOptions,
+    ) -> Self {
         let index_of = |name: &str| containers.iter().position(|c| c.name == name);
         let step_containers: Vec<Option<usize>> =
             plan.steps.iter().map(|s| index_of(&s.container)).collect();
@@ -81,7 +91,10 @@ impl<'a> Tracker<'a> {
             ending: None,
             cancelled: false,
             sidecars_stopped: false,
-            kill_at: None,
+            sidecar_grace: options.sidecar_grace,
+            cancel_grace: options.cancel_grace,
+            steps_kill_at: None,
+            sidecars_kill_at: None,
             guard_at: None,
         }
     }
@@ -91,11 +104,14 @@ impl<'a> Tracker<'a> {
         self.exits.iter().all(Option::is_some)
     }
 
-    /// The next moment something must happen without an event.
-    pub fn deadline(&self, timeout_at: Option<Instant>) -> Option<Instant> {
+    /// The next moment something must happen without an event;
+    /// `controller_at` (timeout, planned cancel) counts while the attempt has
+    /// no ending yet.
+    pub fn deadline(&self, controller_at: Option<Instant>) -> Option<Instant> {
         [
-            timeout_at.filter(|_| self.ending.is_none()),
-            self.kill_at,
+            controller_at.filter(|_| self.ending.is_none()),
+            self.steps_kill_at,
+            self.sidecars_kill_at,
             self.guard_at,
         ]
         .into_iter()
@@ -122,12 +138,16 @@ impl<'a> Tracker<'a> {
             .collect()
     }
 
-    fn kill_all(&mut self) {
-        for (_, pid) in self.running() {
-            signal_group(pid, Signal::SIGKILL);
+    /// SIGKILLs the running containers `which` selects, then gives their
+    /// exits [`REAP_GUARD`] to arrive.
+    fn kill(&mut self, which: impl Fn(usize) -> bool) {
+        for (k, pid) in self.running() {
+            if which(k) {
+                signal_group(pid, Signal::SIGKILL);
+            }
         }
-        self.kill_at = None;
-        self.guard_at = Some(Instant::now() + REAP_GUARD);
+        let guard = Instant::now() + REAP_GUARD;
+        self.guard_at = Some(self.guard_at.map_or(guard, |at| at.min(guard)));
     }
 
     /// Marks sidecar `s` ready; once all are, writes `READY` and lets step 0 go.
@@ -157,8 +177,6 @@ impl<'a> Tracker<'a> {
         exit: Exit,
         termination: &Path,
         observer: &mut dyn Observer,
-        sidecar_grace: Duration,
-        cancel_grace: Duration,
     ) {
         if self.exits[k].is_some() {
             return;
@@ -195,53 +213,93 @@ impl<'a> Tracker<'a> {
                 },
             );
             let unready = self.sidecar_of[k].is_some_and(|s| !self.ready[s]);
-            if unready && self.steps_left > 0 && self.ending.is_none() {
-                self.ending = Some(Ending::SidecarFailed(format!(
+            if unready && self.steps_left > 0 {
+                let why = format!(
                     "sidecar {name:?} exited with code {} before it was ready",
                     exit.code
-                )));
-                write_downward(self.downward, "cancel", "CANCEL");
-                self.kill_at = Some(Instant::now() + cancel_grace);
+                );
+                self.stop(Ending::SidecarFailed(why), observer);
             }
         }
-        if self.steps_left == 0 && !self.sidecars_stopped {
-            self.sidecars_stopped = true;
-            for (k, pid) in self.running() {
-                signal_group(pid, Signal::SIGTERM);
-                self.stopped[k] = true;
-                observer.state(&self.containers[k].name, &State::Stopping);
-            }
-            let stop_by = Instant::now() + sidecar_grace;
-            self.kill_at = Some(self.kill_at.map_or(stop_by, |at| at.min(stop_by)));
+        if self.steps_left == 0 {
+            self.stop_sidecars(observer);
         }
     }
 
-    /// A cancel request: every container is killed at once.
-    pub fn cancel(&mut self) {
+    /// Once every step has ended: SIGTERM to the running sidecars (the local
+    /// nop-image swap), SIGKILL after the sidecar grace period.
+    fn stop_sidecars(&mut self, observer: &mut dyn Observer) {
+        if self.sidecars_stopped {
+            return;
+        }
+        self.sidecars_stopped = true;
+        self.steps_kill_at = None;
+        let sidecars = self.running();
+        if sidecars.is_empty() {
+            return;
+        }
+        for (k, pid) in sidecars {
+            signal_group(pid, Signal::SIGTERM);
+            self.stopped[k] = true;
+            observer.state(&self.containers[k].name, &State::Stopping);
+        }
+        self.sidecars_kill_at = Some(Instant::now() + self.sidecar_grace);
+    }
+
+    /// The controller ends the attempt with `ending` the way upstream's
+    /// cancels a TaskRun: `CANCEL` into the downward `cancel` file, the step
+    /// containers get the cancel grace period to end by themselves (their
+    /// entrypoints stop the running command, later steps skip), then the
+    /// rest is killed; sidecars are stopped once the steps are done. Does
+    /// nothing when the attempt already has an ending or its steps are done.
+    pub fn stop(&mut self, ending: Ending, observer: &mut dyn Observer) {
+        if self.ending.is_some() || self.steps_left == 0 {
+            return;
+        }
+        self.ending = Some(ending);
+        write_downward(self.downward, "cancel", "CANCEL");
+        for (j, k) in self.step_containers.iter().enumerate() {
+            if let Some(k) = *k {
+                if self.exits[k].is_none() && self.pids[k].is_some() {
+                    observer.state(&self.plan.steps[j].container, &State::Stopping);
+                }
+            }
+        }
+        self.steps_kill_at = Some(Instant::now() + self.cancel_grace);
+    }
+
+    /// A graceful cancel request ([`Tracker::stop`] with `Cancelled`); no
+    /// further attempt starts.
+    pub fn cancel(&mut self, observer: &mut dyn Observer) {
+        self.cancelled = true;
+        self.stop(Ending::Cancelled, observer);
+    }
+
+    /// A hard stop (Ctrl-C): every container is killed at once.
+    pub fn interrupt(&mut self) {
         self.cancelled = true;
         self.ending = Some(Ending::Cancelled);
         write_downward(self.downward, "cancel", "CANCEL");
-        self.kill_all();
+        self.steps_kill_at = None;
+        self.sidecars_kill_at = None;
+        self.kill(|_| true);
     }
 
-    /// A deadline passed. Returns `false` when waiting for exits is pointless
-    /// (killed processes did not go away within the reap guard).
-    pub fn deadline_passed(
-        &mut self,
-        timeout_at: Option<Instant>,
-        timed_out: impl FnOnce() -> Ending,
-        cancel_grace: Duration,
-    ) -> bool {
-        let now = Instant::now();
+    /// Handles the tracker's own deadlines that passed by `now` (grace
+    /// periods). Returns `false` when waiting for exits is pointless (killed
+    /// processes did not go away within the reap guard).
+    pub fn deadline_passed(&mut self, now: Instant) -> bool {
         if self.guard_at.is_some_and(|at| at <= now) {
             return false;
         }
-        if self.kill_at.is_some_and(|at| at <= now) {
-            self.kill_all();
-        } else if self.ending.is_none() && timeout_at.is_some_and(|at| at <= now) {
-            self.ending = Some(timed_out());
-            write_downward(self.downward, "cancel", "CANCEL");
-            self.kill_at = Some(now + cancel_grace);
+        if self.steps_kill_at.is_some_and(|at| at <= now) {
+            self.steps_kill_at = None;
+            let steps = self.step_of.clone();
+            self.kill(|k| steps[k].is_some());
+        }
+        if self.sidecars_kill_at.is_some_and(|at| at <= now) {
+            self.sidecars_kill_at = None;
+            self.kill(|_| true);
         }
         true
     }
