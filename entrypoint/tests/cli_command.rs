@@ -11,9 +11,7 @@ fn no_entrypoint_and_no_platform_commands_is_an_error() {
     let sb = Sandbox::new();
     let post = sb.path("out");
     let out = sb
-        .step()
-        .raw(["-post_file", post.to_str().unwrap(), "--", "ignored"])
-        .command()
+        .invoke(["-post_file", post.to_str().unwrap(), "--", "ignored"])
         .assert()
         .code(1);
     assert_one_line_error(&out.get_output().stderr, &[]);

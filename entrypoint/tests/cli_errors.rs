@@ -65,60 +65,41 @@ fn non_utf8_argument_is_an_error_not_a_panic() {
     assert!(err_file(&post).exists());
 }
 
-#[test]
-fn unusable_stdout_path_is_an_error_naming_it() {
+/// Gives `flag` a path below a plain file (so it cannot be created) on a
+/// step with a post file; asserts a one-line error naming that path, the
+/// `.err` (and no plain) post file.
+fn assert_unusable_path_error(flag: &str, leaf: &str) {
     let sb = Sandbox::new();
     let post = sb.post(0);
     let blocker = sb.write("plain-file", "");
-    let out_path = blocker.join("stdout.log");
-    let marker = sb.path("ran");
+    let bad = blocker.join(leaf);
+    let marker = sb.marker();
     let out = sb
         .step()
         .post_file(&post)
-        .flag("stdout_path", &out_path)
+        .flag(flag, &bad)
         .sh(&format!("touch {}", marker.display()))
         .command()
         .assert()
         .code(1);
-    assert_one_line_error(&out.get_output().stderr, &[out_path.to_str().unwrap()]);
-    assert!(err_file(&post).exists());
-    assert!(!post.exists());
+    assert_one_line_error(&out.get_output().stderr, &[bad.to_str().unwrap()]);
+    assert!(err_file(&post).exists(), "-{flag}: no .err");
+    assert!(!post.exists(), "-{flag}: plain post file");
+}
+
+#[test]
+fn unusable_stdout_path_is_an_error_naming_it() {
+    assert_unusable_path_error("stdout_path", "stdout.log");
 }
 
 #[test]
 fn unusable_stderr_path_is_an_error_naming_it() {
-    let sb = Sandbox::new();
-    let post = sb.post(0);
-    let blocker = sb.write("plain-file", "");
-    let err_path = blocker.join("stderr.log");
-    let out = sb
-        .step()
-        .post_file(&post)
-        .flag("stderr_path", &err_path)
-        .sh("true")
-        .command()
-        .assert()
-        .code(1);
-    assert_one_line_error(&out.get_output().stderr, &[err_path.to_str().unwrap()]);
-    assert!(err_file(&post).exists());
+    assert_unusable_path_error("stderr_path", "stderr.log");
 }
 
 #[test]
 fn unusable_step_metadata_dir_is_an_error_naming_it() {
-    let sb = Sandbox::new();
-    let post = sb.post(0);
-    let blocker = sb.write("plain-file", "");
-    let meta = blocker.join("status");
-    let out = sb
-        .step()
-        .post_file(&post)
-        .metadata(&meta)
-        .sh("true")
-        .command()
-        .assert()
-        .code(1);
-    assert_one_line_error(&out.get_output().stderr, &[meta.to_str().unwrap()]);
-    assert!(err_file(&post).exists());
+    assert_unusable_path_error("step_metadata_dir", "status");
 }
 
 #[test]
@@ -127,7 +108,7 @@ fn unusable_wait_file_path_is_an_error_and_posts_err() {
     let post = sb.post(0);
     let blocker = sb.write("plain-file", "");
     let wait = blocker.join("out");
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     let out = sb
         .step()
         .wait_file(&wait)
@@ -194,7 +175,7 @@ fn malformed_existing_termination_message_does_not_panic() {
     let o = out.get_output();
     assert_no_panic(&o.stderr);
     if o.status.success() {
-        assert_started_at(&read_termination(&term));
+        assert_started_at(&read_message(&term));
     } else {
         assert_eq!(o.status.code(), Some(1));
         assert_one_line_error(&o.stderr, &["termination"]);
@@ -218,7 +199,7 @@ fn empty_entrypoint_value_falls_back_to_platform_commands() {
 #[test]
 fn sigterm_while_waiting_ends_the_wrapper_without_running_the_command() {
     let sb = Sandbox::new();
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     let mut child = sb
         .pod_step(1)
         .sh(&format!("touch {}", marker.display()))
@@ -230,7 +211,7 @@ fn sigterm_while_waiting_ends_the_wrapper_without_running_the_command() {
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
-    let st = wait_child(&mut child, HANG);
+    let st = wait_child(&mut child);
     assert!(
         !st.success(),
         "a terminated waiting step must not report success"
@@ -281,9 +262,7 @@ fn unknown_flag_does_not_run_the_command() {
 #[test]
 fn flag_missing_its_value_exits_2() {
     let sb = Sandbox::new();
-    sb.step()
-        .raw(["-entrypoint", "/bin/true", "-post_file"])
-        .command()
+    sb.invoke(["-entrypoint", "/bin/true", "-post_file"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("post_file"));
@@ -293,7 +272,7 @@ fn flag_missing_its_value_exits_2() {
 fn help_flags_print_usage_and_exit_0() {
     for h in ["-h", "-help", "--help", "--h"] {
         let sb = Sandbox::new();
-        let out = sb.step().raw([h]).command().assert().code(0);
+        let out = sb.invoke([h]).assert().code(0);
         let o = out.get_output();
         let text = format!(
             "{}{}",

@@ -11,7 +11,7 @@ use std::fs;
 /// A successful step with the given extra flags writes its post file.
 fn assert_parses_and_succeeds(extra: &[&str]) {
     let sb = Sandbox::new();
-    let post = sb.tekton("run/0/out");
+    let post = sb.post(0);
     let mut step = sb.step().post_file(&post);
     for a in extra {
         step = step.arg(a);
@@ -50,7 +50,7 @@ fn flag_step_results_parses() {
     let post = sb.path("out");
     sb.step()
         .post_file(&post)
-        .metadata(sb.tekton("run/0/status"))
+        .metadata(sb.meta(0))
         .flag("step_results", "foo,bar")
         .sh("true")
         .command()
@@ -80,11 +80,11 @@ fn flag_breakpoint_on_failure_parses_bare_and_explicit() {
 fn flag_debug_before_step_parses_and_runs_once_released() {
     // The release file is already there, so the step can run at once.
     let sb = Sandbox::new();
-    let post = sb.tekton("run/0/out");
+    let post = sb.post(0);
     write_file(&with_suffix(&post, ".beforestepexit"), "");
     sb.step()
         .post_file(&post)
-        .arg("-debug_before_step")
+        .switch("debug_before_step")
         .sh("echo ran")
         .command()
         .assert()
@@ -168,7 +168,7 @@ fn all_flags_together_as_the_controller_passes_them() {
         .arg("-post_file")
         .arg(&post)
         .arg("-step_metadata_dir")
-        .arg(sb.tekton("run/1/status"))
+        .arg(sb.meta(1))
         .arg("-on_error")
         .arg("stopAndFail")
         .arg("-timeout")
@@ -228,14 +228,14 @@ fn four_go_spellings_configure_the_same_step() {
         argv.extend(spell(kinds[2], "step_metadata_dir", meta.to_str().unwrap()));
         argv.extend(spell(kinds[3], "entrypoint", "/bin/sh"));
         argv.extend(["--".to_string(), "-c".to_string(), "exit 0".to_string()]);
-        sb.step().raw(&argv).command().assert().success();
+        sb.invoke(&argv).assert().success();
         assert!(post.exists(), "post file missing for {argv:?}");
         assert_eq!(
             read_opt(&meta.join("exitCode")).as_deref(),
             Some("0"),
             "{argv:?}"
         );
-        assert_started_at(&read_termination(&term));
+        assert_started_at(&read_message(&term));
     }
 }
 
@@ -278,52 +278,33 @@ fn repeated_flag_last_value_wins() {
 fn bare_boolean_wait_file_content_waits_for_content() {
     let sb = Sandbox::new();
     let ready = sb.write("ready", "");
-    let post = sb.path("out");
-    let mut child = sb
-        .step()
-        .wait_file(&ready)
-        .arg("-wait_file_content")
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "empty wait file with bare -wait_file_content");
-    fs::write(&ready, "READY").unwrap();
-    assert!(wait_child(&mut child, HANG).success());
-    assert!(post.exists());
+    let step = sb.step().wait_file(&ready).switch("wait_file_content");
+    sb.assert_waits_then_succeeds(step, "empty wait file with bare -wait_file_content", || {
+        fs::write(&ready, "READY").unwrap()
+    });
 }
 
 #[test]
 fn explicit_true_boolean_waits_for_content() {
     let sb = Sandbox::new();
     let ready = sb.write("ready", "");
-    let post = sb.path("out");
-    let mut child = sb
-        .step()
-        .wait_file(&ready)
-        .arg("--wait_file_content=true")
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "empty wait file with --wait_file_content=true");
-    fs::write(&ready, "x").unwrap();
-    assert!(wait_child(&mut child, HANG).success());
-    assert!(post.exists());
+    let step = sb.step().wait_file(&ready).arg("--wait_file_content=true");
+    sb.assert_waits_then_succeeds(
+        step,
+        "empty wait file with --wait_file_content=true",
+        || fs::write(&ready, "x").unwrap(),
+    );
 }
 
 #[test]
 fn explicit_false_boolean_does_not_wait_for_content() {
     let sb = Sandbox::new();
     let ready = sb.write("ready", "");
-    let post = sb.path("out");
-    sb.step()
-        .wait_file(&ready)
-        .arg("-wait_file_content=false")
-        .post_file(&post)
-        .sh("true")
-        .command()
-        .assert()
-        .success();
-    assert!(post.exists());
+    sb.assert_succeeds_and_posts(
+        sb.step()
+            .wait_file(&ready)
+            .switch("wait_file_content=false"),
+    );
 }
 
 #[test]
@@ -359,9 +340,7 @@ fn double_dash_ends_flags() {
 #[test]
 fn double_dash_with_no_args_runs_entrypoint_alone() {
     let sb = Sandbox::new();
-    sb.step()
-        .raw(["-entrypoint", "/bin/echo", "--"])
-        .command()
+    sb.invoke(["-entrypoint", "/bin/echo", "--"])
         .assert()
         .success()
         .stdout("\n");
@@ -373,9 +352,7 @@ fn first_positional_word_ends_flags() {
     // arguments (link names), never flags, even when they start with a dash.
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
-    sb.step()
-        .raw(["step-init", "step-a", "-post_file"])
-        .command()
+    sb.invoke(["step-init", "step-a", "-post_file"])
         .assert()
         .success();
     assert!(fs::symlink_metadata(sb.tekton("steps/step-a")).is_ok());
@@ -390,9 +367,7 @@ fn positional_words_before_double_dash_are_not_command_args() {
     // handed to the command.
     let sb = Sandbox::new();
     let out = sb
-        .step()
-        .raw(["-entrypoint", "/bin/echo", "stray", "words"])
-        .command()
+        .invoke(["-entrypoint", "/bin/echo", "stray", "words"])
         .assert();
     let o = out.get_output();
     assert!(

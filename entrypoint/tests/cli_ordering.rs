@@ -27,7 +27,7 @@ fn start_steps(sb: &Sandbox, n: usize, script: impl Fn(usize) -> String) -> Vec<
 }
 
 fn wait_all(children: &mut [Child]) -> Vec<ExitStatus> {
-    children.iter_mut().map(|c| wait_child(c, HANG)).collect()
+    children.iter_mut().map(wait_child).collect()
 }
 
 /// A script that records its start, lingers a little so an out-of-order
@@ -120,7 +120,7 @@ fn assert_failure_skips_rest(n: usize) {
         assert_eq!(s.code(), Some(1), "skipped step {i} status");
         assert!(err_file(&sb.post(i)).exists(), "step {i} has no .err");
         assert!(!sb.post(i).exists(), "step {i} has a plain post file");
-        let entries = read_termination(&sb.path(&format!("termination-{i}")));
+        let entries = read_message(&sb.pod_term(i));
         assert_entry(&entries, "Reason", "Skipped", 3);
     }
     assert_eq!(
@@ -153,8 +153,8 @@ fn failure_ignored_with_on_error_continue_lets_next_step_run() {
         .on_error("continue")
         .sh(&format!("echo first >> {}; exit 6", log.display()))
         .spawn(&sb.path("stderr-0"));
-    assert_eq!(wait_child(&mut first, HANG).code(), Some(0));
-    assert_eq!(wait_child(&mut second, HANG).code(), Some(0));
+    assert_eq!(wait_child(&mut first).code(), Some(0));
+    assert_eq!(wait_child(&mut second).code(), Some(0));
     assert_eq!(read_opt(&log).unwrap(), "first\nsecond\n");
     assert_eq!(
         read_opt(&sb.tekton("run/0/status/exitCode")).as_deref(),
@@ -175,8 +175,8 @@ fn timeout_in_step_one_skips_step_two() {
         .timeout("200ms")
         .sh("sleep 30")
         .spawn(&sb.path("stderr-0"));
-    assert_eq!(wait_child(&mut first, HANG).code(), Some(1));
-    assert_eq!(wait_child(&mut second, HANG).code(), Some(1));
+    assert_eq!(wait_child(&mut first).code(), Some(1));
+    assert_eq!(wait_child(&mut second).code(), Some(1));
     assert!(!marker.exists());
     assert!(err_file(&sb.post(1)).exists());
 }
@@ -195,7 +195,7 @@ fn chain_works_without_inotify() {
         children.push(step.spawn(&sb.path(&format!("stderr-{i}"))));
     }
     for mut child in children {
-        assert!(wait_child(&mut child, HANG).success());
+        assert!(wait_child(&mut child).success());
     }
     assert_eq!(read_opt(&log).as_deref(), Some("0\n1\n2\n3\n"));
 }

@@ -12,7 +12,7 @@ use std::fs;
 fn success_posts_file_and_exit_code_zero() {
     let sb = Sandbox::new();
     let post = sb.post(0);
-    let meta = sb.tekton("run/0/status");
+    let meta = sb.meta(0);
     sb.step()
         .post_file(&post)
         .metadata(&meta)
@@ -30,9 +30,9 @@ fn success_posts_file_and_exit_code_zero() {
     assert_eq!(read_opt(&meta.join("exitCode")).as_deref(), Some("0"));
     assert!(meta.join("results").is_dir(), "results/ not created");
     assert!(meta.join("artifacts").is_dir(), "artifacts/ not created");
-    let entries = read_termination(&sb.path("termination"));
+    let entries = read_message(&sb.term());
     assert_started_at(&entries);
-    assert!(entry(&entries, "Reason").is_none(), "{entries:?}");
+    assert_no_entry(&entries, "Reason");
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn failure_posts_err_and_exits_with_child_code() {
         let post = sb.post(0);
         sb.step()
             .post_file(&post)
-            .metadata(sb.tekton("run/0/status"))
+            .metadata(sb.meta(0))
             .sh(&format!("exit {code}"))
             .command()
             .assert()
@@ -84,44 +84,39 @@ fn failure_posts_err_and_exits_with_child_code() {
     }
 }
 
-#[test]
-fn on_error_continue_posts_plain_file_and_records_exit_code() {
+/// Runs `script` as a step with `-on_error continue`; asserts it exits 0 with
+/// a plain post file and no `.err`, and returns the sandbox and the
+/// termination message.
+fn run_with_on_error_continue(script: &str) -> (Sandbox, Vec<Entry>) {
     let sb = Sandbox::new();
     let post = sb.post(0);
-    let meta = sb.tekton("run/0/status");
     sb.step()
         .post_file(&post)
-        .metadata(&meta)
+        .metadata(sb.meta(0))
         .on_error("continue")
-        .sh("exit 5")
+        .sh(script)
         .command()
         .assert()
         .code(0);
-    assert!(post.exists());
-    assert!(!err_file(&post).exists());
-    assert_eq!(read_opt(&meta.join("exitCode")).as_deref(), Some("5"));
-    let entries = read_termination(&sb.path("termination"));
+    assert!(post.exists(), "{script}: no plain post file");
+    assert!(!err_file(&post).exists(), "{script}: .err written");
+    let entries = read_message(&sb.term());
+    (sb, entries)
+}
+
+#[test]
+fn on_error_continue_posts_plain_file_and_records_exit_code() {
+    let (sb, entries) = run_with_on_error_continue("exit 5");
+    assert_eq!(read_opt(&sb.meta(0).join("exitCode")).as_deref(), Some("5"));
     assert_entry(&entries, "ExitCode", "5", 3);
     assert_started_at(&entries);
 }
 
 #[test]
 fn on_error_continue_success_is_plain_success() {
-    let sb = Sandbox::new();
-    let post = sb.post(0);
-    let meta = sb.tekton("run/0/status");
-    sb.step()
-        .post_file(&post)
-        .metadata(&meta)
-        .on_error("continue")
-        .sh("true")
-        .command()
-        .assert()
-        .code(0);
-    assert!(post.exists());
-    assert_eq!(read_opt(&meta.join("exitCode")).as_deref(), Some("0"));
-    let entries = read_termination(&sb.path("termination"));
-    assert!(entry(&entries, "ExitCode").is_none(), "{entries:?}");
+    let (sb, entries) = run_with_on_error_continue("true");
+    assert_eq!(read_opt(&sb.meta(0).join("exitCode")).as_deref(), Some("0"));
+    assert_no_entry(&entries, "ExitCode");
 }
 
 #[test]

@@ -21,6 +21,20 @@ fn trapping_script(sig: &str, code: i32, ready: &std::path::Path) -> String {
     )
 }
 
+/// Sends `sig` to a wrapper whose child traps it with `exit code`; asserts
+/// the child's code comes back.
+fn assert_trapped_signal_is_forwarded(name: &str, sig: Signal, code: i32) {
+    let sb = Sandbox::new();
+    let ready = sb.path("ready");
+    let mut child = sb
+        .step()
+        .sh(&trapping_script(name, code, &ready))
+        .spawn(&sb.path("stderr"));
+    wait_for_path(&ready);
+    signal(&child, sig);
+    assert_eq!(wait_child(&mut child).code(), Some(code), "SIG{name}");
+}
+
 #[test]
 fn sigterm_reaches_trapping_child_and_its_exit_code_comes_back() {
     let sb = Sandbox::new();
@@ -33,7 +47,7 @@ fn sigterm_reaches_trapping_child_and_its_exit_code_comes_back() {
         .spawn(&sb.path("stderr"));
     wait_for_path(&ready);
     signal(&child, Signal::SIGTERM);
-    let st = wait_child(&mut child, HANG);
+    let st = wait_child(&mut child);
     assert_eq!(
         st.code(),
         Some(42),
@@ -73,14 +87,14 @@ fn sigterm_reaches_a_child_that_is_not_a_shell() {
     let mut child = sb
         .step()
         .post_file(&post)
-        .metadata(sb.tekton("run/0/status"))
+        .metadata(sb.meta(0))
         .run("/bin/sleep", ["30"])
         .spawn(&sb.path("stderr"));
     // The metadata dirs are created before the command starts.
     wait_for_path(&sb.tekton("run/0/status/results"));
     let started = std::time::Instant::now();
     signal(&child, Signal::SIGTERM);
-    let st = wait_child(&mut child, HANG);
+    let st = wait_child(&mut child);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "TERM did not reach sleep"
@@ -96,41 +110,17 @@ fn sigterm_reaches_a_child_that_is_not_a_shell() {
 
 #[test]
 fn sigint_is_forwarded() {
-    let sb = Sandbox::new();
-    let ready = sb.path("ready");
-    let mut child = sb
-        .step()
-        .sh(&trapping_script("INT", 43, &ready))
-        .spawn(&sb.path("stderr"));
-    wait_for_path(&ready);
-    signal(&child, Signal::SIGINT);
-    assert_eq!(wait_child(&mut child, HANG).code(), Some(43));
+    assert_trapped_signal_is_forwarded("INT", Signal::SIGINT, 43);
 }
 
 #[test]
 fn sigusr1_is_forwarded() {
-    let sb = Sandbox::new();
-    let ready = sb.path("ready");
-    let mut child = sb
-        .step()
-        .sh(&trapping_script("USR1", 44, &ready))
-        .spawn(&sb.path("stderr"));
-    wait_for_path(&ready);
-    signal(&child, Signal::SIGUSR1);
-    assert_eq!(wait_child(&mut child, HANG).code(), Some(44));
+    assert_trapped_signal_is_forwarded("USR1", Signal::SIGUSR1, 44);
 }
 
 #[test]
 fn sighup_is_forwarded() {
-    let sb = Sandbox::new();
-    let ready = sb.path("ready");
-    let mut child = sb
-        .step()
-        .sh(&trapping_script("HUP", 45, &ready))
-        .spawn(&sb.path("stderr"));
-    wait_for_path(&ready);
-    signal(&child, Signal::SIGHUP);
-    assert_eq!(wait_child(&mut child, HANG).code(), Some(45));
+    assert_trapped_signal_is_forwarded("HUP", Signal::SIGHUP, 45);
 }
 
 #[test]
@@ -149,7 +139,7 @@ fn sigterm_reaches_the_whole_process_group() {
     let mut child = sb.step().sh(&script).spawn(&sb.path("stderr"));
     wait_for_path(&ready);
     signal(&child, Signal::SIGTERM);
-    assert_eq!(wait_child(&mut child, HANG).code(), Some(42));
+    assert_eq!(wait_child(&mut child).code(), Some(42));
     assert_eq!(
         read_opt(&got).as_deref(),
         Some("TERM\n"),
@@ -195,7 +185,7 @@ fn child_dying_of_forwarded_sigterm_reports_255() {
         .spawn(&sb.path("stderr"));
     wait_for_path(&ready);
     signal(&child, Signal::SIGTERM);
-    assert_eq!(wait_child(&mut child, HANG).code(), Some(255));
+    assert_eq!(wait_child(&mut child).code(), Some(255));
     assert!(err_file(&post).exists());
 }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+use assert_cmd::assert::Assert;
 use base64::Engine;
 use common::*;
 use predicates::prelude::*;
@@ -23,7 +24,7 @@ fn read_any(path: &Path) -> Vec<u8> {
     data
 }
 
-fn assert_subcommand_error(out: &assert_cmd::assert::Assert, cmd: &str) {
+fn assert_subcommand_error(out: &Assert, cmd: &str) {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one error line: {err:?}");
@@ -42,9 +43,7 @@ fn cp_copies_content_with_mode_0311() {
     let content: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
     fs::write(&src, &content).unwrap();
     let dst = sb.path("dst-bin");
-    sb.step()
-        .raw(["cp".as_ref(), src.as_os_str(), dst.as_os_str()])
-        .command()
+    sb.invoke(["cp".as_ref(), src.as_os_str(), dst.as_os_str()])
         .assert()
         .code(0);
     assert_eq!(mode(&dst), 0o311);
@@ -56,9 +55,7 @@ fn cp_result_is_executable() {
     let sb = Sandbox::new();
     let src = sb.write("script", "#!/bin/sh\necho copied-and-run\n");
     let dst = sb.path("script-copy");
-    sb.step()
-        .raw(["cp".as_ref(), src.as_os_str(), dst.as_os_str()])
-        .command()
+    sb.invoke(["cp".as_ref(), src.as_os_str(), dst.as_os_str()])
         .assert()
         .success();
     std::process::Command::new(&dst)
@@ -73,9 +70,7 @@ fn cp_missing_source_fails() {
     let src = sb.path("missing");
     let dst = sb.path("dst");
     let out = sb
-        .step()
-        .raw(["cp".as_ref(), src.as_os_str(), dst.as_os_str()])
-        .command()
+        .invoke(["cp".as_ref(), src.as_os_str(), dst.as_os_str()])
         .assert()
         .code(1);
     assert_subcommand_error(&out, "cp");
@@ -86,16 +81,17 @@ fn cp_missing_source_fails() {
 fn cp_wrong_argument_count_fails() {
     let sb = Sandbox::new();
     let src = sb.write("src", "x");
-    let out = sb
-        .step()
-        .raw(["cp".as_ref(), src.as_os_str()])
-        .command()
-        .assert()
-        .code(1);
+    let out = sb.invoke(["cp".as_ref(), src.as_os_str()]).assert().code(1);
     assert_subcommand_error(&out, "cp");
 }
 
 // ---- step-init ----------------------------------------------------------------
+
+/// Runs `entrypoint step-init names...` in the sandbox.
+fn step_init(sb: &Sandbox, names: &[&str]) -> Assert {
+    sb.invoke(std::iter::once("step-init").chain(names.iter().copied()))
+        .assert()
+}
 
 fn assert_step_links(sb: &Sandbox, names: &[&str]) {
     for (i, name) in names.iter().enumerate() {
@@ -115,11 +111,7 @@ fn assert_step_links(sb: &Sandbox, names: &[&str]) {
 fn step_init_links_names_and_indices_to_run_status() {
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
-    sb.step()
-        .raw(["step-init", "step-build", "step-test", "step-unnamed-2"])
-        .command()
-        .assert()
-        .code(0);
+    step_init(&sb, &["step-build", "step-test", "step-unnamed-2"]).code(0);
     assert_step_links(&sb, &["step-build", "step-test", "step-unnamed-2"]);
 }
 
@@ -128,11 +120,7 @@ fn step_init_tolerates_existing_links() {
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
     for _ in 0..2 {
-        sb.step()
-            .raw(["step-init", "step-a", "step-b"])
-            .command()
-            .assert()
-            .code(0);
+        step_init(&sb, &["step-a", "step-b"]).code(0);
     }
     assert_step_links(&sb, &["step-a", "step-b"]);
 }
@@ -141,11 +129,7 @@ fn step_init_tolerates_existing_links() {
 fn step_init_links_resolve_once_status_exists() {
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
-    sb.step()
-        .raw(["step-init", "step-a"])
-        .command()
-        .assert()
-        .success();
+    step_init(&sb, &["step-a"]).success();
     write_file(&sb.tekton("run/0/status/exitCode"), "0");
     assert_eq!(
         read_opt(&sb.tekton("steps/step-a/exitCode")).as_deref(),
@@ -160,11 +144,7 @@ fn step_init_links_resolve_once_status_exists() {
 #[test]
 fn step_init_creates_the_steps_dir() {
     let sb = Sandbox::new();
-    sb.step()
-        .raw(["step-init", "step-a"])
-        .command()
-        .assert()
-        .code(0);
+    step_init(&sb, &["step-a"]).code(0);
     assert_step_links(&sb, &["step-a"]);
 }
 
@@ -174,11 +154,7 @@ fn step_init_replaces_stale_links() {
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
     std::os::unix::fs::symlink("/elsewhere", sb.tekton("steps/step-a")).unwrap();
-    sb.step()
-        .raw(["step-init", "step-a"])
-        .command()
-        .assert()
-        .code(0);
+    step_init(&sb, &["step-a"]).code(0);
     assert_step_links(&sb, &["step-a"]);
 }
 
@@ -186,7 +162,7 @@ fn step_init_replaces_stale_links() {
 fn step_init_without_names_succeeds() {
     let sb = Sandbox::new();
     fs::create_dir_all(sb.tekton("steps")).unwrap();
-    sb.step().raw(["step-init"]).command().assert().code(0);
+    step_init(&sb, &[]).code(0);
 }
 
 #[test]
@@ -194,12 +170,7 @@ fn step_init_unwritable_steps_dir_fails() {
     let sb = Sandbox::new();
     // `steps` is a regular file, so no link can be created inside it.
     write_file(&sb.tekton("steps"), "not a dir");
-    let out = sb
-        .step()
-        .raw(["step-init", "step-a"])
-        .command()
-        .assert()
-        .code(1);
+    let out = step_init(&sb, &["step-a"]).code(1);
     assert_subcommand_error(&out, "step-init");
 }
 
@@ -212,17 +183,15 @@ fn init_copies_binary_and_creates_step_links() {
     fs::create_dir_all(sb.tekton("bin")).unwrap();
     let src = sb.write("ko-app/entrypoint", "binary-bytes");
     let dst = sb.tekton("bin/entrypoint");
-    sb.step()
-        .raw([
-            "init".as_ref(),
-            src.as_os_str(),
-            dst.as_os_str(),
-            "step-one".as_ref(),
-            "step-two".as_ref(),
-        ])
-        .command()
-        .assert()
-        .code(0);
+    sb.invoke([
+        "init".as_ref(),
+        src.as_os_str(),
+        dst.as_os_str(),
+        "step-one".as_ref(),
+        "step-two".as_ref(),
+    ])
+    .assert()
+    .code(0);
     assert_eq!(mode(&dst), 0o311);
     assert_eq!(read_any(&dst), b"binary-bytes");
     assert_step_links(&sb, &["step-one", "step-two"]);
@@ -233,9 +202,7 @@ fn init_without_step_names_only_copies() {
     let sb = Sandbox::new();
     let src = sb.write("src", "abc");
     let dst = sb.path("dst");
-    sb.step()
-        .raw(["init".as_ref(), src.as_os_str(), dst.as_os_str()])
-        .command()
+    sb.invoke(["init".as_ref(), src.as_os_str(), dst.as_os_str()])
         .assert()
         .code(0);
     assert_eq!(read_any(&dst), b"abc");
@@ -248,14 +215,12 @@ fn init_missing_source_fails() {
     let src = sb.path("missing");
     let dst = sb.path("dst");
     let out = sb
-        .step()
-        .raw([
+        .invoke([
             "init".as_ref(),
             src.as_os_str(),
             dst.as_os_str(),
             "step-a".as_ref(),
         ])
-        .command()
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
@@ -266,9 +231,7 @@ fn init_missing_source_fails() {
 #[test]
 fn init_wrong_argument_count_fails() {
     let sb = Sandbox::new();
-    sb.step()
-        .raw(["init", "only-one"])
-        .command()
+    sb.invoke(["init", "only-one"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("init"));
@@ -277,6 +240,12 @@ fn init_wrong_argument_count_fails() {
 // ---- decode-script -----------------------------------------------------------
 
 const SCRIPT: &str = "#!/bin/sh\necho decoded-script\n";
+
+/// Runs `entrypoint decode-script script` in the sandbox.
+fn decode_script(sb: &Sandbox, script: &Path) -> Assert {
+    sb.invoke(["decode-script".as_ref(), script.as_os_str()])
+        .assert()
+}
 
 fn b64(s: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -287,11 +256,7 @@ fn decode_script_replaces_base64_and_keeps_mode() {
     let sb = Sandbox::new();
     let script = sb.write("scripts/script-0-abc", &b64(SCRIPT.as_bytes()));
     fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
-    sb.step()
-        .raw(["decode-script".as_ref(), script.as_os_str()])
-        .command()
-        .assert()
-        .code(0);
+    decode_script(&sb, &script).code(0);
     assert_eq!(fs::read_to_string(&script).unwrap(), SCRIPT);
     assert_eq!(mode(&script), 0o755);
     let out = std::process::Command::new(&script).output().unwrap();
@@ -303,11 +268,7 @@ fn decode_script_keeps_unusual_mode() {
     let sb = Sandbox::new();
     let script = sb.write("s", &b64(b"data"));
     fs::set_permissions(&script, fs::Permissions::from_mode(0o640)).unwrap();
-    sb.step()
-        .raw(["decode-script".as_ref(), script.as_os_str()])
-        .command()
-        .assert()
-        .success();
+    decode_script(&sb, &script).success();
     assert_eq!(mode(&script), 0o640);
     assert_eq!(fs::read(&script).unwrap(), b"data");
 }
@@ -317,11 +278,7 @@ fn decode_script_handles_binary_content() {
     let sb = Sandbox::new();
     let bytes: Vec<u8> = (0..=255u8).collect();
     let script = sb.write("s", &b64(&bytes));
-    sb.step()
-        .raw(["decode-script".as_ref(), script.as_os_str()])
-        .command()
-        .assert()
-        .success();
+    decode_script(&sb, &script).success();
     assert_eq!(fs::read(&script).unwrap(), bytes);
 }
 
@@ -332,11 +289,7 @@ fn decode_script_ignores_newlines_like_go() {
     let enc = b64(SCRIPT.as_bytes());
     let (a, b) = enc.split_at(8);
     let script = sb.write("s", &format!("{a}\n{b}\n"));
-    sb.step()
-        .raw(["decode-script".as_ref(), script.as_os_str()])
-        .command()
-        .assert()
-        .success();
+    decode_script(&sb, &script).success();
     assert_eq!(fs::read_to_string(&script).unwrap(), SCRIPT);
 }
 
@@ -344,12 +297,7 @@ fn decode_script_ignores_newlines_like_go() {
 fn decode_script_invalid_base64_fails_and_keeps_file() {
     let sb = Sandbox::new();
     let script = sb.write("s", "this is *not* base64!");
-    let out = sb
-        .step()
-        .raw(["decode-script".as_ref(), script.as_os_str()])
-        .command()
-        .assert()
-        .code(1);
+    let out = decode_script(&sb, &script).code(1);
     assert_subcommand_error(&out, "decode-script");
     assert_eq!(
         fs::read_to_string(&script).unwrap(),
@@ -361,18 +309,13 @@ fn decode_script_invalid_base64_fails_and_keeps_file() {
 fn decode_script_missing_file_fails() {
     let sb = Sandbox::new();
     let script = sb.path("missing");
-    let out = sb
-        .step()
-        .raw(["decode-script".as_ref(), script.as_os_str()])
-        .command()
-        .assert()
-        .code(1);
+    let out = decode_script(&sb, &script).code(1);
     assert_subcommand_error(&out, "decode-script");
 }
 
 #[test]
 fn decode_script_without_path_fails() {
     let sb = Sandbox::new();
-    let out = sb.step().raw(["decode-script"]).command().assert().code(1);
+    let out = sb.invoke(["decode-script"]).assert().code(1);
     assert_subcommand_error(&out, "decode-script");
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 #[test]
 fn message_is_json_array_with_numeric_types() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
+    let term = sb.term();
     sb.step().sh("true").command().assert().success();
     let text = read_opt(&term).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
@@ -22,7 +22,7 @@ fn message_is_json_array_with_numeric_types() {
         assert!(obj["value"].is_string(), "{text}");
         assert!(obj["type"].is_u64(), "type must be a number: {text}");
     }
-    assert_started_at(&read_termination(&term));
+    assert_started_at(&read_message(&term));
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn default_termination_path_is_under_the_relocated_root() {
         .command()
         .assert()
         .success();
-    assert_started_at(&read_termination(&sb.tekton("termination")));
+    assert_started_at(&read_message(&sb.tekton("termination")));
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn termination_parents_are_created_or_error_names_file() {
     let out = sb.step().termination(&term).sh("true").command().assert();
     let o = out.get_output();
     if o.status.success() {
-        assert_started_at(&read_termination(&term));
+        assert_started_at(&read_message(&term));
     } else {
         assert_eq!(o.status.code(), Some(1));
         assert_one_line_error(&o.stderr, &["termination"]);
@@ -68,7 +68,7 @@ fn existing_entries_are_kept_and_new_ones_appended() {
         .command()
         .assert()
         .success();
-    let entries = read_termination(&term);
+    let entries = read_message(&term);
     assert_eq!(
         entries[0].key, "earlier",
         "existing entry must stay first: {entries:?}"
@@ -91,8 +91,8 @@ fn existing_entries_with_string_type_names_are_understood() {
         .command()
         .assert()
         .success();
-    let entries = read_termination(&term);
-    let old = entry(&entries, "old").expect("old entry kept");
+    let entries = read_message(&term);
+    let old = entry(&entries, "old");
     assert_eq!(old.value, "v");
     assert!(
         old.ty == 1u64 || old.ty == "TaskRunResult",
@@ -105,7 +105,7 @@ fn existing_entries_with_string_type_names_are_understood() {
 #[test]
 fn two_runs_on_one_file_accumulate_entries() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
+    let term = sb.term();
     for _ in 0..2 {
         sb.step()
             .termination(&term)
@@ -114,7 +114,7 @@ fn two_runs_on_one_file_accumulate_entries() {
             .assert()
             .success();
     }
-    let started = read_termination(&term)
+    let started = read_message(&term)
         .into_iter()
         .filter(|e| e.key == "StartedAt")
         .count();
@@ -143,7 +143,7 @@ fn message_over_4096_bytes_is_the_upstream_error() {
 #[test]
 fn never_writes_more_than_4096_bytes() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
+    let term = sb.term();
     let res = sb.tekton("results/huge");
     write_file(&res, &"y".repeat(5000));
     sb.step()
@@ -161,7 +161,7 @@ fn never_writes_more_than_4096_bytes() {
 #[test]
 fn task_results_are_added_with_type_1_and_missing_ones_skipped() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
+    let term = sb.term();
     write_file(&sb.tekton("results/digest"), "sha256:abc");
     write_file(&sb.tekton("results/url"), "https://example.invalid/x");
     sb.step()
@@ -171,16 +171,16 @@ fn task_results_are_added_with_type_1_and_missing_ones_skipped() {
         .command()
         .assert()
         .success();
-    let entries = read_termination(&term);
+    let entries = read_message(&term);
     assert_entry(&entries, "digest", "sha256:abc", 1);
     assert_entry(&entries, "url", "https://example.invalid/x", 1);
-    assert!(entry(&entries, "missing").is_none(), "{entries:?}");
+    assert_no_entry(&entries, "missing");
 }
 
 #[test]
 fn results_written_by_the_command_are_read_after_it_runs() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
+    let term = sb.term();
     let res = sb.tekton("results/answer");
     std::fs::create_dir_all(res.parent().unwrap()).unwrap();
     sb.step()
@@ -190,14 +190,14 @@ fn results_written_by_the_command_are_read_after_it_runs() {
         .command()
         .assert()
         .success();
-    assert_entry(&read_termination(&term), "answer", "42", 1);
+    assert_entry(&read_message(&term), "answer", "42", 1);
 }
 
 #[test]
 fn step_results_are_added_with_type_4() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
-    let meta = sb.tekton("run/0/status");
+    let term = sb.term();
+    let meta = sb.meta(0);
     sb.step()
         .termination(&term)
         .metadata(&meta)
@@ -209,18 +209,18 @@ fn step_results_are_added_with_type_4() {
         .command()
         .assert()
         .success();
-    assert_entry(&read_termination(&term), "img", "registry/img", 4);
+    assert_entry(&read_message(&term), "img", "registry/img", 4);
 }
 
 #[test]
 fn failed_step_still_records_started_at() {
     let sb = Sandbox::new();
-    let term = sb.path("termination");
+    let term = sb.term();
     sb.step()
         .termination(&term)
         .sh("exit 3")
         .command()
         .assert()
         .code(3);
-    assert_started_at(&read_termination(&term));
+    assert_started_at(&read_message(&term));
 }

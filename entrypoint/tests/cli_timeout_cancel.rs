@@ -78,7 +78,7 @@ fn timeout_kills_step_and_reports_timeout_exceeded() {
     );
     assert!(err_file(&post).exists());
     assert!(!post.exists());
-    let entries = read_termination(&sb.path("termination"));
+    let entries = read_message(&sb.term());
     assert_entry(&entries, "Reason", "TimeoutExceeded", 3);
     assert_started_at(&entries);
 }
@@ -153,7 +153,7 @@ fn negative_timeout_is_an_error_and_still_posts_err() {
 /// Runs a long step, waits until it has started, then lets `cancel` cancel it.
 fn run_cancel_scenario(sb: &Sandbox, cancel: impl FnOnce()) {
     let post = sb.post(0);
-    let meta = sb.tekton("run/0/status");
+    let meta = sb.meta(0);
     let marker = sb.path("started");
     let mut child = sb
         .step()
@@ -163,7 +163,7 @@ fn run_cancel_scenario(sb: &Sandbox, cancel: impl FnOnce()) {
         .spawn(&sb.path("stderr"));
     wait_for_path(&marker);
     cancel();
-    let st = wait_child(&mut child, HANG);
+    let st = wait_child(&mut child);
     let stderr = read_opt(&sb.path("stderr")).unwrap_or_default();
     assert_eq!(
         st.code(),
@@ -173,7 +173,7 @@ fn run_cancel_scenario(sb: &Sandbox, cancel: impl FnOnce()) {
     assert!(err_file(&post).exists());
     assert!(!post.exists());
     assert_eq!(read_opt(&meta.join("exitCode")).as_deref(), Some("killed"));
-    let entries = read_termination(&sb.path("termination"));
+    let entries = read_message(&sb.term());
     assert_entry(&entries, "Reason", "Cancelled", 3);
 }
 

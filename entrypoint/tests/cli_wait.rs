@@ -26,16 +26,14 @@ fn existing_wait_file_lets_step_run() {
 #[test]
 fn step_waits_until_wait_file_is_created() {
     let sb = Sandbox::new();
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     fs::create_dir_all(sb.tekton("run/0")).unwrap();
-    let mut child = sb
-        .pod_step(1)
-        .sh(&format!("touch {}", marker.display()))
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "wait file does not exist yet");
-    assert!(!marker.exists(), "command ran before its wait file existed");
-    write_file(&sb.post(0), "");
-    assert!(wait_child(&mut child, HANG).success());
+    let step = sb.pod_step(1).sh(&format!("touch {}", marker.display()));
+    let st = sb.run_paused(&step, "wait file does not exist yet", || {
+        assert!(!marker.exists(), "command ran before its wait file existed");
+        write_file(&sb.post(0), "");
+    });
+    assert!(st.success());
     assert!(marker.exists());
     assert!(sb.post(1).exists());
 }
@@ -44,17 +42,11 @@ fn step_waits_until_wait_file_is_created() {
 fn wait_file_whose_parent_does_not_exist_yet() {
     let sb = Sandbox::new();
     let wait = sb.path("later/dir/ready");
-    let post = sb.path("out");
-    let mut child = sb
-        .step()
-        .wait_file(&wait)
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "wait file's directory does not exist yet");
-    write_file(&wait, "");
-    assert!(wait_child(&mut child, HANG).success());
-    assert!(post.exists());
+    sb.assert_waits_then_succeeds(
+        sb.step().wait_file(&wait),
+        "wait file's directory does not exist yet",
+        || write_file(&wait, ""),
+    );
 }
 
 #[test]
@@ -63,38 +55,28 @@ fn wait_file_appearing_by_rename_is_seen() {
     let dir = sb.path("run0");
     fs::create_dir_all(&dir).unwrap();
     let wait = dir.join("out");
-    let post = sb.path("out");
-    let mut child = sb
-        .step()
-        .wait_file(&wait)
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "wait file not renamed into place yet");
-    let tmp = dir.join(".out.tmp");
-    fs::write(&tmp, "").unwrap();
-    fs::rename(&tmp, &wait).unwrap();
-    assert!(wait_child(&mut child, HANG).success());
-    assert!(post.exists());
+    sb.assert_waits_then_succeeds(
+        sb.step().wait_file(&wait),
+        "wait file not renamed into place yet",
+        || {
+            let tmp = dir.join(".out.tmp");
+            fs::write(&tmp, "").unwrap();
+            fs::rename(&tmp, &wait).unwrap();
+        },
+    );
 }
 
 #[test]
 fn comma_separated_wait_files_all_required() {
     let sb = Sandbox::new();
     let a = sb.path("a");
-    let b = sb.path("b");
-    let post = sb.path("out");
-    let mut child = sb
-        .step()
-        .wait_file(format!("{},{}", a.display(), b.display()))
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    write_file(&b, "");
-    assert_still_running(&mut child, "only the second wait file exists");
-    write_file(&a, "");
-    assert!(wait_child(&mut child, HANG).success());
-    assert!(post.exists());
+    let b = sb.write("b", "");
+    sb.assert_waits_then_succeeds(
+        sb.step()
+            .wait_file(format!("{},{}", a.display(), b.display())),
+        "only the second wait file exists",
+        || write_file(&a, ""),
+    );
 }
 
 #[test]
@@ -104,7 +86,7 @@ fn comma_list_with_err_on_later_file_skips() {
     let b = sb.path("b");
     write_file(&err_file(&b), "");
     let post = sb.path("out");
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     sb.step()
         .wait_file(format!("{},{}", a.display(), b.display()))
         .post_file(&post)
@@ -120,49 +102,24 @@ fn comma_list_with_err_on_later_file_skips() {
 fn wait_file_content_waits_for_non_empty_file() {
     let sb = Sandbox::new();
     let ready = sb.write("ready", "");
-    let post = sb.path("out");
-    let mut child = sb
-        .step()
-        .wait_file(&ready)
-        .arg("-wait_file_content")
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "wait file is empty");
-    fs::write(&ready, "READY").unwrap();
-    assert!(wait_child(&mut child, HANG).success());
-    assert!(post.exists());
+    let step = sb.step().wait_file(&ready).switch("wait_file_content");
+    sb.assert_waits_then_succeeds(step, "wait file is empty", || {
+        fs::write(&ready, "READY").unwrap()
+    });
 }
 
 #[test]
 fn wait_file_content_already_present_runs_at_once() {
     let sb = Sandbox::new();
     let ready = sb.write("ready", "READY");
-    let post = sb.path("out");
-    sb.step()
-        .wait_file(&ready)
-        .arg("-wait_file_content")
-        .post_file(&post)
-        .sh("true")
-        .command()
-        .assert()
-        .success();
-    assert!(post.exists());
+    sb.assert_succeeds_and_posts(sb.step().wait_file(&ready).switch("wait_file_content"));
 }
 
 #[test]
 fn empty_wait_file_suffices_without_wait_file_content() {
     let sb = Sandbox::new();
     let ready = sb.write("ready", "");
-    let post = sb.path("out");
-    sb.step()
-        .wait_file(&ready)
-        .post_file(&post)
-        .sh("true")
-        .command()
-        .assert()
-        .success();
-    assert!(post.exists());
+    sb.assert_succeeds_and_posts(sb.step().wait_file(&ready));
 }
 
 #[test]
@@ -175,30 +132,24 @@ fn downward_ready_through_kubelet_symlink_swap() {
     fs::write(down.join("..2024_old/ready"), "").unwrap();
     symlink("..2024_old", down.join("..data")).unwrap();
     symlink("..data/ready", down.join("ready")).unwrap();
-    let post = sb.post(0);
-    let mut child = sb
+    let step = sb
         .step()
         .wait_file(down.join("ready"))
-        .arg("-wait_file_content")
-        .post_file(&post)
-        .sh("true")
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "ready annotation still empty");
-    fs::create_dir_all(down.join("..2024_new")).unwrap();
-    fs::write(down.join("..2024_new/ready"), "READY").unwrap();
-    symlink("..2024_new", down.join("..data_tmp")).unwrap();
-    fs::rename(down.join("..data_tmp"), down.join("..data")).unwrap();
-    fs::remove_dir_all(down.join("..2024_old")).unwrap();
-    let st = wait_child(&mut child, HANG);
-    assert!(st.success(), "stderr: {:?}", read_opt(&sb.path("stderr")));
-    assert!(post.exists());
+        .switch("wait_file_content");
+    sb.assert_waits_then_succeeds(step, "ready annotation still empty", || {
+        fs::create_dir_all(down.join("..2024_new")).unwrap();
+        fs::write(down.join("..2024_new/ready"), "READY").unwrap();
+        symlink("..2024_new", down.join("..data_tmp")).unwrap();
+        fs::rename(down.join("..data_tmp"), down.join("..data")).unwrap();
+        fs::remove_dir_all(down.join("..2024_old")).unwrap();
+    });
 }
 
 #[test]
 fn existing_err_wait_file_skips_step() {
     let sb = Sandbox::new();
     write_file(&err_file(&sb.post(0)), "");
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     sb.pod_step(1)
         .sh(&format!("touch {}", marker.display()))
         .command()
@@ -207,7 +158,7 @@ fn existing_err_wait_file_skips_step() {
     assert!(!marker.exists(), "skipped step ran its command");
     assert!(err_file(&sb.post(1)).exists());
     assert!(!sb.post(1).exists());
-    let entries = read_termination(&sb.path("termination-1"));
+    let entries = read_message(&sb.pod_term(1));
     assert_entry(&entries, "Reason", "Skipped", 3);
     assert_started_at(&entries);
 }
@@ -215,33 +166,25 @@ fn existing_err_wait_file_skips_step() {
 #[test]
 fn err_wait_file_appearing_later_skips_step() {
     let sb = Sandbox::new();
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     fs::create_dir_all(sb.tekton("run/0")).unwrap();
-    let mut child = sb
-        .pod_step(1)
-        .sh(&format!("touch {}", marker.display()))
-        .spawn(&sb.path("stderr"));
-    assert_still_running(&mut child, "nothing posted yet");
-    write_file(&err_file(&sb.post(0)), "");
-    let st = wait_child(&mut child, HANG);
+    let step = sb.pod_step(1).sh(&format!("touch {}", marker.display()));
+    let st = sb.run_paused(&step, "nothing posted yet", || {
+        write_file(&err_file(&sb.post(0)), "")
+    });
     assert_eq!(st.code(), Some(1));
     assert!(!marker.exists());
     assert!(err_file(&sb.post(1)).exists());
-    assert_entry(
-        &read_termination(&sb.path("termination-1")),
-        "Reason",
-        "Skipped",
-        3,
-    );
+    assert_entry(&read_message(&sb.pod_term(1)), "Reason", "Skipped", 3);
 }
 
 #[test]
 fn breakpoint_on_failure_ignores_err_wait_file_and_runs() {
     let sb = Sandbox::new();
     write_file(&err_file(&sb.post(0)), "");
-    let marker = sb.path("ran");
+    let marker = sb.marker();
     sb.pod_step(1)
-        .arg("-breakpoint_on_failure")
+        .switch("breakpoint_on_failure")
         .sh(&format!("touch {}", marker.display()))
         .command()
         .assert()
@@ -255,7 +198,7 @@ fn breakpoint_on_failure_ignores_err_wait_file_and_runs() {
 #[test]
 fn metadata_dirs_are_created_before_waiting() {
     let sb = Sandbox::new();
-    let meta = sb.tekton("run/1/status");
+    let meta = sb.meta(1);
     let mut child = sb.pod_step(1).sh("true").spawn(&sb.path("stderr"));
     wait_for_path(&meta.join("results"));
     wait_for_path(&meta.join("artifacts"));
@@ -264,5 +207,5 @@ fn metadata_dirs_are_created_before_waiting() {
         "step exited without its wait file"
     );
     write_file(&sb.post(0), "");
-    assert!(wait_child(&mut child, HANG).success());
+    assert!(wait_child(&mut child).success());
 }

@@ -2,43 +2,10 @@
 //! Python's `zlib` (raw streams, `wbits=-15`) must read what we write, and we
 //! must read what it writes.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::python;
 use entrypoint::compress::{decode, encode, PREFIX};
-
-/// Runs `python3 -c script` with `input` on stdin; `None` when python3 is absent.
-fn python(script: &str, input: &str) -> Option<String> {
-    let mut child = match Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("skipping: python3 is not installed ({e})");
-            return None;
-        }
-        Err(e) => panic!("cannot start python3: {e}"),
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(input.as_bytes())
-        .expect("write to python3");
-    let out = child.wait_with_output().expect("wait for python3");
-    assert!(
-        out.status.success(),
-        "python3 failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8(out.stdout).expect("python3 prints UTF-8"))
-}
 
 /// A termination message like the ones we write, `n` results long.
 fn message(n: usize) -> String {
@@ -87,7 +54,7 @@ fn python_zlib_reads_our_compressed_messages() {
             "a {}-byte message should compress",
             json.len()
         );
-        let Some(inflated) = python(PY_INFLATE, &encoded) else {
+        let Some(inflated) = python(PY_INFLATE, &[], &encoded) else {
             return;
         };
         assert_eq!(inflated, json, "python3 read back something else for n={n}");
@@ -105,7 +72,7 @@ fn we_read_messages_compressed_by_python_zlib() {
     ] {
         let json = message(n);
         let script = format!("import sys; sys.argv = ['-c', '{level}', '{pad}']\n{PY_DEFLATE}");
-        let Some(compressed) = python(&script, &json) else {
+        let Some(compressed) = python(&script, &[], &json) else {
             return;
         };
         assert!(compressed.starts_with(PREFIX));
@@ -128,7 +95,7 @@ c = zlib.compressobj(9, zlib.DEFLATED, -15)
 raw = c.compress(b"[" + b" " * (8 * 1024 * 1024) + b"]") + c.flush()
 sys.stdout.write("tknz:" + base64.b64encode(raw).decode("ascii").rstrip("="))
 "#;
-    let Some(compressed) = python(script, "") else {
+    let Some(compressed) = python(script, &[], "") else {
         return;
     };
     let err = decode(&compressed).expect_err("8 MiB must not be inflated");

@@ -3,67 +3,73 @@
 //! code it holds; `-debug_before_step` pauses before the command until
 //! `<post_file>.beforestepexit` appears.
 
-mod data_common;
+mod common;
 
-use data_common::*;
+use common::*;
 
-/// Spawns `step`, checks it stays paused, then releases it by writing
-/// `content` to `release` (atomically) and returns its exit code.
-fn pause_then_release(sb: &Sandbox, step: &Step, release: &std::path::Path, content: &str) -> i32 {
-    let stderr = sb.path("stderr");
-    let mut child = step.spawn(&stderr);
-    assert_still_running(&mut child, "paused at a breakpoint");
-    write_atomic(release, content);
-    let status = wait_child(&mut child);
-    let log = std::fs::read_to_string(&stderr).unwrap_or_default();
-    status
-        .code()
-        .unwrap_or_else(|| panic!("killed by a signal: {status}; stderr: {log}"))
+/// Runs `step` (step 0), checks it stays paused, then releases it by writing
+/// `content` atomically to `<post_file><suffix>`; returns its exit code.
+fn pause_then_release(sb: &Sandbox, step: &Step, suffix: &str, content: &str) -> i32 {
+    let release = with_suffix(&sb.post(0), suffix);
+    let status = sb.run_paused(step, "paused at a breakpoint", || {
+        write_atomic(&release, content)
+    });
+    status.code().unwrap_or_else(|| {
+        panic!(
+            "killed by a signal: {status}; stderr: {}",
+            read_opt(&sb.path("stderr")).unwrap_or_default()
+        )
+    })
+}
+
+/// Step 0 with the boolean `-<switch>`, whose command touches the marker.
+fn marking_step(sb: &Sandbox, switch: &str) -> Step {
+    sb.pod_step(0)
+        .switch(switch)
+        .env("MARK", sb.marker())
+        .sh(r#"touch "$MARK""#)
 }
 
 #[test]
 fn failed_step_waits_for_breakpointexit_and_exits_with_its_code() {
     let sb = Sandbox::new();
-    let post = sb.post();
-    let step = sb.pod_step().switch("breakpoint_on_failure").sh("exit 3");
-    let code = pause_then_release(&sb, &step, &with_suffix(&post, ".breakpointexit"), "7\n");
+    let post = sb.post(0);
+    let step = sb.pod_step(0).switch("breakpoint_on_failure").sh("exit 3");
+    let code = pause_then_release(&sb, &step, ".breakpointexit", "7\n");
     assert_eq!(code, 7, "the code from .breakpointexit wins");
     // The debug script writes the post file, not the wrapper.
     assert!(!post.exists(), "no post file while debugging");
-    assert!(
-        !with_suffix(&post, ".err").exists(),
-        "no .err while debugging"
-    );
-    assert_started(&read_message(&sb.term()));
+    assert!(!err_file(&post).exists(), "no .err while debugging");
+    assert_started_at(&read_message(&sb.pod_term(0)));
 }
 
 #[test]
 fn breakpointexit_with_zero_lets_the_step_end_successfully() {
     let sb = Sandbox::new();
-    let step = sb.pod_step().switch("breakpoint_on_failure").sh("exit 1");
-    let code = pause_then_release(&sb, &step, &with_suffix(&sb.post(), ".breakpointexit"), "0");
+    let step = sb.pod_step(0).switch("breakpoint_on_failure").sh("exit 1");
+    let code = pause_then_release(&sb, &step, ".breakpointexit", "0");
     assert_eq!(code, 0);
 }
 
 #[test]
 fn failed_step_reports_its_results_before_pausing() {
     let sb = Sandbox::new();
-    let post = sb.post();
+    let post = sb.post(0);
     let step = sb
-        .pod_step()
+        .pod_step(0)
         .switch("breakpoint_on_failure")
         .flag("step_results", "r")
-        .env("META", sb.meta())
+        .env("META", sb.meta(0))
         .sh(r#"printf partial > "$META/results/r"; exit 2"#);
     let stderr = sb.path("stderr");
     let mut child = step.spawn(&stderr);
     // The message is there while the step is paused (it is what the user debugs).
     assert!(
-        wait_until(HANG, || sb.term().exists()),
+        wait_until(HANG, || sb.pod_term(0).exists()),
         "termination message written before the pause"
     );
     assert_still_running(&mut child, "paused at a breakpoint");
-    assert_entry(&read_message(&sb.term()), "r", "partial", 4);
+    assert_entry(&read_message(&sb.pod_term(0)), "r", "partial", 4);
     write_atomic(&with_suffix(&post, ".breakpointexit"), "2");
     assert_eq!(wait_child(&mut child).code(), Some(2));
 }
@@ -71,13 +77,13 @@ fn failed_step_reports_its_results_before_pausing() {
 #[test]
 fn successful_step_does_not_pause() {
     let sb = Sandbox::new();
-    sb.pod_step()
+    sb.pod_step(0)
         .switch("breakpoint_on_failure")
         .sh("true")
         .command()
         .assert()
         .success();
-    assert!(sb.post().exists());
+    assert!(sb.post(0).exists());
 }
 
 #[test]
@@ -85,10 +91,10 @@ fn previous_step_err_does_not_skip_with_breakpoint_on_failure() {
     let sb = Sandbox::new();
     let prev = sb.path("prev/out");
     // The previous step failed: only its .err exists, never the plain file.
-    write_file(&with_suffix(&prev, ".err"), "");
-    sb.pod_step()
+    write_file(&err_file(&prev), "");
+    sb.pod_step(0)
         .switch("breakpoint_on_failure")
-        .flag("wait_file", &prev)
+        .wait_file(&prev)
         .env("MARK", sb.marker())
         .sh(r#"touch "$MARK""#)
         .command()
@@ -98,8 +104,8 @@ fn previous_step_err_does_not_skip_with_breakpoint_on_failure() {
         sb.marker().exists(),
         "the step runs despite the previous .err"
     );
-    assert!(sb.post().exists());
-    let msg = read_message(&sb.term());
+    assert!(sb.post(0).exists());
+    let msg = read_message(&sb.pod_term(0));
     assert_no_entry(&msg, "Reason");
 }
 
@@ -107,53 +113,44 @@ fn previous_step_err_does_not_skip_with_breakpoint_on_failure() {
 fn previous_step_err_skips_without_breakpoint_on_failure() {
     let sb = Sandbox::new();
     let prev = sb.path("prev/out");
-    write_file(&with_suffix(&prev, ".err"), "");
-    sb.pod_step()
-        .flag("wait_file", &prev)
+    write_file(&err_file(&prev), "");
+    sb.pod_step(0)
+        .wait_file(&prev)
         .env("MARK", sb.marker())
         .sh(r#"touch "$MARK""#)
         .command()
         .assert()
         .code(1);
     assert!(!sb.marker().exists());
-    assert_entry(&read_message(&sb.term()), "Reason", "Skipped", 3);
+    assert_entry(&read_message(&sb.pod_term(0)), "Reason", "Skipped", 3);
 }
 
 #[test]
 fn debug_before_step_waits_then_runs_on_zero() {
     let sb = Sandbox::new();
-    let step = sb
-        .pod_step()
-        .switch("debug_before_step")
-        .env("MARK", sb.marker())
-        .sh(r#"touch "$MARK""#);
-    let stderr = sb.path("stderr");
-    let mut child = step.spawn(&stderr);
-    assert_still_running(&mut child, "paused before the step");
-    assert!(
-        !sb.marker().exists(),
-        "the command must wait for the decision"
-    );
-    write_atomic(&with_suffix(&sb.post(), ".beforestepexit"), "0");
-    assert_eq!(wait_child(&mut child).code(), Some(0));
+    let step = marking_step(&sb, "debug_before_step");
+    let status = sb.run_paused(&step, "paused before the step", || {
+        assert!(
+            !sb.marker().exists(),
+            "the command must wait for the decision"
+        );
+        write_atomic(&with_suffix(&sb.post(0), ".beforestepexit"), "0");
+    });
+    assert_eq!(status.code(), Some(0));
     assert!(sb.marker().exists(), "the command runs after the release");
-    assert!(sb.post().exists());
-    assert_started(&read_message(&sb.term()));
+    assert!(sb.post(0).exists());
+    assert_started_at(&read_message(&sb.pod_term(0)));
 }
 
 #[test]
 fn debug_before_step_with_nonzero_code_fails_without_running() {
     let sb = Sandbox::new();
-    let step = sb
-        .pod_step()
-        .switch("debug_before_step")
-        .env("MARK", sb.marker())
-        .sh(r#"touch "$MARK""#);
-    let code = pause_then_release(&sb, &step, &with_suffix(&sb.post(), ".beforestepexit"), "1");
+    let step = marking_step(&sb, "debug_before_step");
+    let code = pause_then_release(&sb, &step, ".beforestepexit", "1");
     assert_ne!(code, 0, "a non-zero decision fails the step");
     assert!(!sb.marker().exists(), "the command must not run");
-    assert!(with_suffix(&sb.post(), ".err").exists());
-    assert!(!sb.post().exists());
+    assert!(err_file(&sb.post(0)).exists());
+    assert!(!sb.post(0).exists());
 }
 
 /// Every step's message carries `StartedAt`, whatever happens after the wait
@@ -161,10 +158,13 @@ fn debug_before_step_with_nonzero_code_fails_without_running() {
 #[test]
 fn debug_before_step_failure_still_writes_started_at() {
     let sb = Sandbox::new();
-    let step = sb.pod_step().switch("debug_before_step").sh("true");
-    pause_then_release(&sb, &step, &with_suffix(&sb.post(), ".beforestepexit"), "1");
-    assert!(sb.term().exists(), "termination message must be written");
-    assert_started(&read_message(&sb.term()));
+    let step = sb.pod_step(0).switch("debug_before_step").sh("true");
+    pause_then_release(&sb, &step, ".beforestepexit", "1");
+    assert!(
+        sb.pod_term(0).exists(),
+        "termination message must be written"
+    );
+    assert_started_at(&read_message(&sb.pod_term(0)));
 }
 
 /// Upstream reads the file with `strconv.Atoi` and, when that fails, logs
@@ -172,13 +172,8 @@ fn debug_before_step_failure_still_writes_started_at() {
 #[test]
 fn breakpointexit_without_a_number_exits_0_as_upstream() {
     let sb = Sandbox::new();
-    let step = sb.pod_step().switch("breakpoint_on_failure").sh("exit 3");
-    let code = pause_then_release(
-        &sb,
-        &step,
-        &with_suffix(&sb.post(), ".breakpointexit"),
-        "not a number",
-    );
+    let step = sb.pod_step(0).switch("breakpoint_on_failure").sh("exit 3");
+    let code = pause_then_release(&sb, &step, ".breakpointexit", "not a number");
     assert_eq!(code, 0);
 }
 
@@ -188,21 +183,12 @@ fn breakpointexit_without_a_number_exits_0_as_upstream() {
 #[test]
 fn beforestepexit_err_from_the_fail_script_fails_the_step() {
     let sb = Sandbox::new();
-    let step = sb
-        .pod_step()
-        .switch("debug_before_step")
-        .env("MARK", sb.marker())
-        .sh(r#"touch "$MARK""#);
-    let code = pause_then_release(
-        &sb,
-        &step,
-        &with_suffix(&sb.post(), ".beforestepexit.err"),
-        "1\n",
-    );
+    let step = marking_step(&sb, "debug_before_step");
+    let code = pause_then_release(&sb, &step, ".beforestepexit.err", "1\n");
     assert!(!sb.marker().exists(), "the command must not run");
     assert_ne!(code, 0, "the step fails");
-    assert!(with_suffix(&sb.post(), ".err").exists());
-    assert!(!sb.post().exists());
+    assert!(err_file(&sb.post(0)).exists());
+    assert!(!sb.post(0).exists());
 }
 
 /// The debug scripts write with `echo N > file`: the file exists, empty, for
@@ -215,9 +201,9 @@ fn release_file_that_is_still_empty_is_not_read_as_exit_0() {
         ("debug_before_step", r#"touch "$MARK""#, ".beforestepexit"),
     ] {
         let sb = Sandbox::new();
-        let release = with_suffix(&sb.post(), suffix);
+        let release = with_suffix(&sb.post(0), suffix);
         let step = sb
-            .pod_step()
+            .pod_step(0)
             .switch(flag)
             .env("MARK", sb.marker())
             .sh(script);

@@ -2,12 +2,12 @@
 //! in the command's arguments and environment, read from
 //! `<root>/steps/step-<step>/results/<name>` before the command runs.
 
-mod data_common;
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
 
-use data_common::*;
+use common::*;
 use proptest::prelude::*;
 
 #[test]
@@ -16,7 +16,7 @@ fn string_result_is_substituted_inside_arguments() {
     sb.step_result("build", "tag", "v1.2.3");
     sb.step_result("build", "quoted", r#""json string""#);
     let args = sb.path("args");
-    sb.pod_step()
+    sb.pod_step(0)
         .record_args(
             &args,
             [
@@ -44,7 +44,7 @@ fn whole_array_expands_into_several_arguments() {
     sb.step_result("list", "files", r#"["a b", "", "c\"d", "$(x)"]"#);
     sb.step_result("list", "none", "[]");
     let args = sb.path("args");
-    sb.pod_step()
+    sb.pod_step(0)
         .record_args(
             &args,
             [
@@ -70,7 +70,7 @@ fn array_index_and_object_key_pick_one_value() {
     sb.step_result("s", "arr", r#"["zero","one","two"]"#);
     sb.step_result("s", "obj", r#"{"url":"https://x/y","digest":"sha256:1"}"#);
     let args = sb.path("args");
-    sb.pod_step()
+    sb.pod_step(0)
         .record_args(
             &args,
             [
@@ -92,7 +92,7 @@ fn array_index_and_object_key_pick_one_value() {
 fn the_entrypoint_itself_is_substituted() {
     let sb = Sandbox::new();
     sb.step_result("s", "shell", "/bin/sh");
-    sb.pod_step()
+    sb.pod_step(0)
         .env("MARK", sb.marker())
         .run("$(steps.s.results.shell)", ["-c", r#"touch "$MARK""#])
         .command()
@@ -108,7 +108,7 @@ fn environment_values_are_substituted() {
     sb.step_result("s", "arr", r#"["a","b"]"#);
     sb.step_result("s", "obj", r#"{"k":"v"}"#);
     let out = sb.path("env");
-    sb.pod_step()
+    sb.pod_step(0)
         .env("OUT", &out)
         .env("A", "$(steps.s.results.str) world")
         .env("B", "$(steps.s.results.arr[1])")
@@ -128,27 +128,18 @@ fn environment_values_are_substituted() {
 fn result_of_a_previous_step_flows_into_the_next_one() {
     let sb = Sandbox::new();
     // As the init container does: /tekton/steps/step-<name> -> /tekton/run/<i>/status.
-    subcommand(&sb.root(), &["step-init", "step-produce", "step-consume"])
+    sb.invoke(["step-init", "step-produce", "step-consume"])
         .assert()
         .success();
-    let status0 = sb.tekton("run/0/status");
-    let out0 = sb.tekton("run/0/out");
-    Step::new(&sb.root())
-        .flag("post_file", &out0)
-        .flag("termination_path", sb.path("termination-0"))
-        .flag("step_metadata_dir", &status0)
+    sb.pod_step(0)
         .flag("step_results", "greeting")
-        .env("META", &status0)
+        .env("META", sb.meta(0))
         .sh(r#"printf '["hi","there"]' > "$META/results/greeting""#)
         .command()
         .assert()
         .success();
     let args = sb.path("args");
-    Step::new(&sb.root())
-        .flag("wait_file", &out0)
-        .flag("post_file", sb.tekton("run/1/out"))
-        .flag("termination_path", sb.path("termination-1"))
-        .flag("step_metadata_dir", sb.tekton("run/1/status"))
+    sb.pod_step(1)
         .record_args(&args, ["$(steps.produce.results.greeting[*])"])
         .command()
         .assert()
@@ -159,7 +150,7 @@ fn result_of_a_previous_step_flows_into_the_next_one() {
 /// A bad reference: the step fails before the command runs (our documented
 /// deviation: upstream logs and runs with the text left in place).
 fn assert_reference_error(sb: &Sandbox, args: &[&str], env: Option<&str>, needles: &[&str]) {
-    let mut step = sb.pod_step().env("MARK", sb.marker());
+    let mut step = sb.pod_step(0).env("MARK", sb.marker());
     if let Some(value) = env {
         step = step.env("REF", value);
     }
@@ -168,9 +159,9 @@ fn assert_reference_error(sb: &Sandbox, args: &[&str], env: Option<&str>, needle
     let out = step.run("/bin/sh", all).command().assert().code(1);
     assert_one_line_error(&out.get_output().stderr, needles);
     assert!(!sb.marker().exists(), "{args:?}: the command must not run");
-    assert!(with_suffix(&sb.post(), ".err").exists(), "{args:?}: .err");
-    assert!(!sb.post().exists(), "{args:?}: no plain post file");
-    assert_started(&read_message(&sb.term()));
+    assert!(err_file(&sb.post(0)).exists(), "{args:?}: .err");
+    assert!(!sb.post(0).exists(), "{args:?}: no plain post file");
+    assert_started_at(&read_message(&sb.pod_term(0)));
 }
 
 #[test]
@@ -361,7 +352,7 @@ proptest! {
         sb.step_result("p", "r", &content);
         let args = sb.path("args");
         let env_out = sb.path("env");
-        let mut step = sb.pod_step();
+        let mut step = sb.pod_step(0);
         if env_expected.is_some() {
             step = step.env("REF", &reference);
         }

@@ -3,11 +3,11 @@
 //! `zlib`), reading what is already in the file, and the 4096-byte limit for
 //! arbitrary result sets.
 
-mod data_common;
+mod common;
 
 use std::fs;
 
-use data_common::*;
+use common::*;
 use predicates::prelude::*;
 use proptest::prelude::*;
 
@@ -52,34 +52,34 @@ fn repetitive_results(sb: &Sandbox, n: usize, len: usize) -> Vec<String> {
 #[test]
 fn short_message_stays_plain_json_when_compression_is_on() {
     let sb = Sandbox::new();
-    sb.pod_step()
+    sb.pod_step(0)
         .switch("compress_termination_message")
         .sh("true")
         .command()
         .assert()
         .success();
-    let text = fs::read_to_string(sb.term()).unwrap();
+    let text = fs::read_to_string(sb.pod_term(0)).unwrap();
     assert!(text.starts_with('['), "short messages stay JSON: {text}");
-    assert_started(&parse_message(&text));
+    assert_started_at(&parse_message(&text));
 }
 
 #[test]
 fn long_message_is_tknz_and_shorter_than_the_json() {
     let sb = Sandbox::new();
     let names = repetitive_results(&sb, 6, 300);
-    sb.pod_step()
+    sb.pod_step(0)
         .switch("compress_termination_message")
         .flag("results", names.join(","))
         .sh("true")
         .command()
         .assert()
         .success();
-    let text = fs::read_to_string(sb.term()).unwrap();
+    let text = fs::read_to_string(sb.pod_term(0)).unwrap();
     assert!(text.starts_with("tknz:"), "{text}");
     let json = decode_message(&text);
     assert!(text.len() < json.len(), "compressed form must be shorter");
-    let msg = parse_message(&text);
-    assert_started(&msg);
+    let msg = parse_message(&json);
+    assert_started_at(&msg);
     for name in &names {
         assert_eq!(entries(&msg, name).len(), 1, "{name}: {msg:?}");
     }
@@ -89,19 +89,19 @@ fn long_message_is_tknz_and_shorter_than_the_json() {
 fn python_zlib_inflates_our_compressed_message() {
     let sb = Sandbox::new();
     let names = repetitive_results(&sb, 4, 400);
-    sb.pod_step()
+    sb.pod_step(0)
         .switch("compress_termination_message=true")
         .flag("results", names.join(","))
         .sh("true")
         .command()
         .assert()
         .success();
-    let text = fs::read_to_string(sb.term()).unwrap();
+    let text = fs::read_to_string(sb.pod_term(0)).unwrap();
     let Some(json) = python(PY_INFLATE, &[], &text) else {
         return;
     };
     let msg = parse_message(&json);
-    assert_started(&msg);
+    assert_started_at(&msg);
     assert_eq!(entries(&msg, "result-3")[0].value.len(), 400, "{msg:?}");
 }
 
@@ -117,15 +117,15 @@ fn existing_message_compressed_by_python_is_read_and_merged() {
     };
     assert!(compressed.starts_with("tknz:"));
     for compress in [false, true] {
-        write_file(&sb.term(), &compressed);
-        let mut step = sb.pod_step();
+        write_file(&sb.pod_term(0), &compressed);
+        let mut step = sb.pod_step(0);
         if compress {
             step = step.switch("compress_termination_message");
         }
         step.sh("true").command().assert().success();
-        let msg = read_message(&sb.term());
+        let msg = read_any_message(&sb.pod_term(0));
         assert_entry(&msg, "from-python", &"earlier step ".repeat(30), 1);
-        assert_started(&msg);
+        assert_started_at(&msg);
     }
 }
 
@@ -133,38 +133,38 @@ fn existing_message_compressed_by_python_is_read_and_merged() {
 fn legacy_string_types_in_an_existing_message_are_understood() {
     let sb = Sandbox::new();
     write_file(
-        &sb.term(),
+        &sb.pod_term(0),
         r#"[{"key":"old","value":"v","type":"TaskRunResult"},{"key":"s","value":"w","type":"StepResult"}]"#,
     );
-    sb.pod_step().sh("true").command().assert().success();
-    let msg = read_message(&sb.term());
+    sb.pod_step(0).sh("true").command().assert().success();
+    let msg = read_message(&sb.pod_term(0));
     assert_entry(&msg, "old", "v", 1);
     assert_entry(&msg, "s", "w", 4);
-    assert_started(&msg);
+    assert_started_at(&msg);
 }
 
 #[test]
 fn compression_lets_results_over_4096_json_bytes_fit() {
     let sb = Sandbox::new();
     let names = repetitive_results(&sb, 8, 700);
-    sb.pod_step()
+    sb.pod_step(0)
         .flag("results", names.join(","))
         .sh("true")
         .command()
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    sb.pod_step()
+    sb.pod_step(0)
         .switch("compress_termination_message")
         .flag("results", names.join(","))
         .sh("true")
         .command()
         .assert()
         .success();
-    let text = fs::read_to_string(sb.term()).unwrap();
+    let text = fs::read_to_string(sb.pod_term(0)).unwrap();
     assert!(text.len() <= 4096);
     assert!(decode_message(&text).len() > 4096);
-    assert_eq!(parse_message(&text).len(), 1 + names.len());
+    assert_eq!(parse_message(&decode_message(&text)).len(), 1 + names.len());
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn incompressible_results_over_the_limit_fail_with_upstream_error() {
         })
         .collect();
     write_file(&sb.task_result_path("noise"), &value);
-    sb.pod_step()
+    sb.pod_step(0)
         .switch("compress_termination_message")
         .flag("results", "noise")
         .sh("true")
@@ -190,7 +190,7 @@ fn incompressible_results_over_the_limit_fail_with_upstream_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    assert!(!sb.term().exists(), "nothing may be written");
+    assert!(!sb.pod_term(0).exists(), "nothing may be written");
 }
 
 /// The length Go's `json.Marshal` gives the message `[StartedAt, results...]`:
@@ -243,7 +243,7 @@ proptest! {
         }
         let names: Vec<&str> = results.iter().map(|(k, _)| k.as_str()).collect();
         let out = sb
-            .pod_step()
+            .pod_step(0)
             .flag("results", names.join(","))
             .sh("true")
             .command()
@@ -252,7 +252,7 @@ proptest! {
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if go_json_len(&results) <= 4096 {
             prop_assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr);
-            let text = fs::read_to_string(sb.term()).expect("message written");
+            let text = fs::read_to_string(sb.pod_term(0)).expect("message written");
             prop_assert_eq!(text.len(), go_json_len(&results), "Go-identical size");
             let msg = parse_message(&text);
             prop_assert_eq!(msg.len(), results.len() + 1);
@@ -262,7 +262,7 @@ proptest! {
         } else {
             prop_assert_eq!(out.status.code(), Some(1));
             prop_assert!(stderr.contains(TOO_LARGE), "stderr: {}", stderr);
-            prop_assert!(!sb.term().exists(), "no partial message may be written");
+            prop_assert!(!sb.pod_term(0).exists(), "no partial message may be written");
         }
     }
 
@@ -276,7 +276,7 @@ proptest! {
         }
         let names: Vec<&str> = results.iter().map(|(k, _)| k.as_str()).collect();
         let out = sb
-            .pod_step()
+            .pod_step(0)
             .switch("compress_termination_message")
             .flag("results", names.join(","))
             .sh("true")
@@ -285,10 +285,10 @@ proptest! {
             .expect("run entrypoint");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if out.status.success() {
-            let text = fs::read_to_string(sb.term()).expect("message written");
+            let text = fs::read_to_string(sb.pod_term(0)).expect("message written");
             prop_assert!(text.len() <= 4096);
             prop_assert_eq!(text.starts_with("tknz:"), text.len() < go_json_len(&results));
-            let msg = parse_message(&text);
+            let msg = parse_message(&decode_message(&text));
             for (k, v) in &results {
                 prop_assert_eq!(&entries(&msg, k)[0].value, v);
             }
@@ -296,7 +296,7 @@ proptest! {
             prop_assert!(go_json_len(&results) > 4096, "only oversized sets may fail: {}", stderr);
             prop_assert_eq!(out.status.code(), Some(1));
             prop_assert!(stderr.contains(TOO_LARGE), "stderr: {}", stderr);
-            prop_assert!(!sb.term().exists(), "no partial message may be written");
+            prop_assert!(!sb.pod_term(0).exists(), "no partial message may be written");
         }
     }
 }

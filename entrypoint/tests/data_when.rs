@@ -1,15 +1,15 @@
 //! Black-box tests of `-when_expressions`: `in`/`notin` and CEL decide whether
 //! the step runs; a false expression skips it as a success, a broken one fails it.
 
-mod data_common;
+mod common;
 
 use std::fs;
 
-use data_common::*;
+use common::*;
 
 /// Runs a step with `-when_expressions json` whose command touches the marker.
 fn when_step(sb: &Sandbox, json: &str) -> Step {
-    sb.pod_step()
+    sb.pod_step(0)
         .flag("when_expressions", json)
         .env("MARK", sb.marker())
         .sh(r#"touch "$MARK""#)
@@ -20,9 +20,9 @@ fn assert_runs(json: &str) {
     let sb = Sandbox::new();
     when_step(&sb, json).command().assert().success();
     assert!(sb.marker().exists(), "{json}: the command must run");
-    assert!(sb.post().exists(), "{json}: post file");
-    let msg = read_message(&sb.term());
-    assert_started(&msg);
+    assert!(sb.post(0).exists(), "{json}: post file");
+    let msg = read_message(&sb.pod_term(0));
+    assert_started_at(&msg);
     assert_no_entry(&msg, "Reason");
 }
 
@@ -31,15 +31,15 @@ fn assert_skipped(json: &str) {
     let sb = Sandbox::new();
     when_step(&sb, json).command().assert().success();
     assert!(!sb.marker().exists(), "{json}: the command must not run");
-    assert!(sb.post().exists(), "{json}: plain post file");
-    assert!(!with_suffix(&sb.post(), ".err").exists(), "{json}: no .err");
+    assert!(sb.post(0).exists(), "{json}: plain post file");
+    assert!(!err_file(&sb.post(0)).exists(), "{json}: no .err");
     assert_eq!(
-        fs::read_to_string(sb.meta().join("exitCode")).unwrap(),
+        fs::read_to_string(sb.meta(0).join("exitCode")).unwrap(),
         "0",
         "{json}: exitCode"
     );
-    let msg = read_message(&sb.term());
-    assert_started(&msg);
+    let msg = read_message(&sb.pod_term(0));
+    assert_started_at(&msg);
     assert_entry(&msg, "Reason", "Skipped", 3);
 }
 
@@ -49,8 +49,8 @@ fn assert_when_error(json: &str, needles: &[&str]) {
     let out = when_step(&sb, json).command().assert().code(1);
     assert_one_line_error(&out.get_output().stderr, needles);
     assert!(!sb.marker().exists(), "{json}: the command must not run");
-    assert!(with_suffix(&sb.post(), ".err").exists(), "{json}: .err");
-    assert!(!sb.post().exists(), "{json}: no plain post file");
+    assert!(err_file(&sb.post(0)).exists(), "{json}: .err");
+    assert!(!sb.post(0).exists(), "{json}: no plain post file");
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn step_results_are_substituted_in_inputs_values_and_cel() {
     .assert()
     .success();
     assert!(!sb2.marker().exists(), "feature is not allowed: skipped");
-    assert_entry(&read_message(&sb2.term()), "Reason", "Skipped", 3);
+    assert_entry(&read_message(&sb2.pod_term(0)), "Reason", "Skipped", 3);
 }
 
 #[test]
