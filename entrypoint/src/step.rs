@@ -188,12 +188,9 @@ pub fn run(cfg: &StepConfig) -> i32 {
                 "entrypoint: the command exceeded its timeout of {:?}",
                 cfg.timeout.unwrap_or_default()
             );
-            report
-                .entries
-                .push(Entry::internal("Reason", "TimeoutExceeded"));
             Verdict::Failed {
                 exit: 1,
-                reason: None,
+                reason: Some("TimeoutExceeded"),
                 exit_code_file: None,
             }
         }
