@@ -168,7 +168,24 @@ fn load_plan(file: &Path, options: &RenderOptions) -> Result<(Input, RunPlan), E
     Ok((input, plan))
 }
 
+/// Warns when more steps will wait at once than the kernel gives inotify
+/// instances to one user: the entrypoints beyond the limit fall back to
+/// polling, which works but is slower.
+fn warn_inotify_limit(steps: usize) {
+    let limit = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_instances")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok());
+    if let Some(limit) = limit.filter(|limit| steps > *limit) {
+        eprintln!(
+            "podsim: note: {steps} steps wait at once but fs.inotify.max_user_instances is {limit}; \
+             the steps beyond it poll instead (slower). Raise it with: sysctl fs.inotify.max_user_instances={}",
+            steps.next_power_of_two().max(1024)
+        );
+    }
+}
+
 fn run(plan: &RunPlan, options: RunOptions, output: Option<Format>, quiet: bool) -> ExitCode {
+    warn_inotify_limit(plan.steps.len());
     // Block the stop signals in every thread; one thread takes them with sigwait.
     let mut signals = SigSet::empty();
     for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
