@@ -96,6 +96,7 @@ fn reap(child: Pid, reap_all: bool) -> io::Result<Option<WaitStatus>> {
 /// `cancel_file` has content, the group is killed with SIGKILL. When the child
 /// has ended, whatever is left of its group is killed too, as the end of a
 /// container would, so that output pipes close and nothing is orphaned.
+/// A failed copy to `-stdout_path`/`-stderr_path` is printed, not fatal.
 pub fn run(
     events: &mut Events,
     spec: &ChildSpec,
@@ -151,17 +152,15 @@ pub fn run(
     let ended = supervise(events, Pid::from_raw(pid), timeout, cancel_file);
     // Whatever the outcome, nothing of the group survives the step.
     kill_group(pid, libc::SIGKILL);
+    // A copy that failed (disk full, say) is reported, but does not change the
+    // command's outcome: upstream logs it the same way.
     for (path, handle) in copies {
-        match handle.join() {
-            Ok(Ok(())) => {}
-            Ok(Err(source)) => return Err(RunError::Copy { path, source }),
-            Err(_) => {
-                return Err(RunError::Copy {
-                    path,
-                    source: io::Error::other("copy thread panicked"),
-                })
-            }
-        }
+        let source = match handle.join() {
+            Ok(Ok(())) => continue,
+            Ok(Err(source)) => source,
+            Err(_) => io::Error::other("copy thread panicked"),
+        };
+        eprintln!("entrypoint: {}", RunError::Copy { path, source });
     }
     ended
 }

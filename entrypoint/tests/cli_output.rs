@@ -91,3 +91,24 @@ fn output_copies_are_written_on_failure_too() {
     assert_eq!(read_opt(&out).as_deref(), Some("before-failing\n"));
     assert!(err_file(&post).exists());
 }
+
+#[test]
+fn a_failing_copy_is_reported_but_keeps_the_commands_outcome() {
+    // /dev/full accepts the open and fails every write (ENOSPC).
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("skipped: /dev/full is not available here");
+        return;
+    }
+    let sb = Sandbox::new();
+    let post = sb.post(0);
+    sb.step()
+        .post_file(&post)
+        .flag("stdout_path", "/dev/full")
+        .sh("echo still-passed-through")
+        .command()
+        .assert()
+        .success()
+        .stdout("still-passed-through\n")
+        .stderr(predicate::str::contains("copying output to /dev/full"));
+    assert!(post.exists());
+}
