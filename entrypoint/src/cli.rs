@@ -12,6 +12,7 @@ use crate::duration::{self, GoDuration};
 use crate::goflag::{self, FlagKind, ShimError};
 use crate::paths::TektonPaths;
 use crate::platform;
+pub use crate::subcommands::Subcommand;
 
 /// Upstream's flags. Every flag upstream's `cmd/entrypoint` defines is here, so
 /// a Pod built by Tekton's controller always parses.
@@ -145,26 +146,6 @@ pub struct StepConfig {
     pub paths: TektonPaths,
 }
 
-/// The subcommands upstream's binary offers as its first positional word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Subcommand {
-    Cp {
-        src: PathBuf,
-        dst: PathBuf,
-    },
-    Init {
-        src: PathBuf,
-        dst: PathBuf,
-        steps: Vec<String>,
-    },
-    StepInit {
-        steps: Vec<String>,
-    },
-    DecodeScript {
-        path: PathBuf,
-    },
-}
-
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
@@ -262,7 +243,7 @@ pub fn parse(
         .map_err(|e| CliError::Usage(first_line(&e.to_string())))?;
 
     if let Some((word, rest)) = split.positional.split_first() {
-        return subcommand(word, rest).map(Invocation::Subcommand);
+        return crate::subcommands::parse(word, rest).map(Invocation::Subcommand);
     }
     let paths = match env(crate::paths::ROOT_ENV) {
         Some(root) if !root.is_empty() => TektonPaths::new(root),
@@ -274,51 +255,6 @@ pub fn parse(
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or_default();
     line.strip_prefix("error: ").unwrap_or(line).to_string()
-}
-
-fn subcommand(word: &str, rest: &[String]) -> Result<Subcommand, CliError> {
-    let want = |n: usize, shape: &str| {
-        if rest.len() == n {
-            Ok(())
-        } else {
-            Err(CliError::Invalid(format!(
-                "{word} error: expected {shape}, got {} argument(s)",
-                rest.len()
-            )))
-        }
-    };
-    match word {
-        "cp" => {
-            want(2, "<src> <dst>")?;
-            Ok(Subcommand::Cp {
-                src: rest[0].clone().into(),
-                dst: rest[1].clone().into(),
-            })
-        }
-        "init" => {
-            if rest.len() < 2 {
-                want(2, "<src> <dst> [step names...]")?;
-            }
-            Ok(Subcommand::Init {
-                src: rest[0].clone().into(),
-                dst: rest[1].clone().into(),
-                steps: rest[2..].to_vec(),
-            })
-        }
-        "step-init" => Ok(Subcommand::StepInit {
-            steps: rest.to_vec(),
-        }),
-        "decode-script" => {
-            want(1, "<path>")?;
-            Ok(Subcommand::DecodeScript {
-                path: rest[0].clone().into(),
-            })
-        }
-        other => Err(CliError::Usage(format!(
-            "unexpected argument {other:?}: subcommands are cp, init, step-init and decode-script; \
-             command arguments go after --"
-        ))),
-    }
 }
 
 fn step_config(

@@ -11,8 +11,77 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
-use crate::cli::Subcommand;
+use crate::cli::CliError;
 use crate::paths::TektonPaths;
+
+/// The subcommands upstream's binary offers as its first positional word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subcommand {
+    Cp {
+        src: PathBuf,
+        dst: PathBuf,
+    },
+    Init {
+        src: PathBuf,
+        dst: PathBuf,
+        steps: Vec<String>,
+    },
+    StepInit {
+        steps: Vec<String>,
+    },
+    DecodeScript {
+        path: PathBuf,
+    },
+}
+
+/// Reads a subcommand and its arguments (the positional words after the flags).
+///
+/// A wrong argument count is an invalid-input error naming the subcommand; a
+/// word that is no subcommand is a usage error (command arguments go after `--`).
+pub fn parse(word: &str, rest: &[String]) -> Result<Subcommand, CliError> {
+    let want = |n: usize, shape: &str| {
+        if rest.len() == n {
+            Ok(())
+        } else {
+            Err(CliError::Invalid(format!(
+                "{word} error: expected {shape}, got {} argument(s)",
+                rest.len()
+            )))
+        }
+    };
+    match word {
+        "cp" => {
+            want(2, "<src> <dst>")?;
+            Ok(Subcommand::Cp {
+                src: rest[0].clone().into(),
+                dst: rest[1].clone().into(),
+            })
+        }
+        "init" => {
+            if rest.len() < 2 {
+                want(2, "<src> <dst> [step names...]")?;
+            }
+            Ok(Subcommand::Init {
+                src: rest[0].clone().into(),
+                dst: rest[1].clone().into(),
+                steps: rest[2..].to_vec(),
+            })
+        }
+        "step-init" => Ok(Subcommand::StepInit {
+            steps: rest.to_vec(),
+        }),
+        "decode-script" => {
+            want(1, "<path>")?;
+            Ok(Subcommand::DecodeScript {
+                path: rest[0].clone().into(),
+            })
+        }
+        other => Err(CliError::Usage(format!(
+            "unexpected argument {other:?}: subcommands are cp, init, step-init and decode-script; \
+             command arguments go after --"
+        ))),
+    }
+}
 
 /// Mode of a copied binary: owner write and execute, execute for all.
 pub const COPY_MODE: u32 = 0o311;
