@@ -187,12 +187,7 @@ fn with_images(
 ) -> k8s_openapi::api::core::v1::Pod {
     let defaults = RenderOptions::default();
     if let Some(spec) = pod.spec.as_mut() {
-        let all = spec
-            .init_containers
-            .iter_mut()
-            .flatten()
-            .chain(spec.containers.iter_mut());
-        for container in all {
+        for container in crate::podspec::containers_mut(spec) {
             if container.image.as_deref() == Some(defaults.entrypoint_image.as_str()) {
                 container.image = Some(images.entrypoint_image.clone());
             } else if container.image.as_deref() == Some(defaults.shell_image.as_str()) {

@@ -15,5 +15,6 @@ pub mod catalog;
 pub mod expect;
 pub mod matrix;
 pub mod outcome;
+pub mod podspec;
 pub mod report;
 pub mod timestamp;

@@ -26,12 +26,7 @@ pub fn prepare(pod: &Pod, name: &str, namespace: &str) -> Pod {
         .get_or_insert_with(BTreeMap::new)
         .insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
     if let Some(spec) = pod.spec.as_mut() {
-        let all = spec
-            .init_containers
-            .iter_mut()
-            .flatten()
-            .chain(spec.containers.iter_mut());
-        for container in all {
+        for container in crate::podspec::containers_mut(spec) {
             let local = container
                 .image
                 .as_deref()
