@@ -193,8 +193,9 @@ pub fn usage() -> String {
     cmd.render_help().to_string()
 }
 
-fn flag_kinds() -> HashMap<String, FlagKind> {
-    Flags::command()
+/// What the Go-syntax shim needs to know of each flag, read from the clap definition.
+fn flag_kinds(command: &clap::Command) -> HashMap<String, FlagKind> {
+    command
         .get_arguments()
         .filter_map(|arg| {
             let long = arg.get_long()?;
@@ -231,12 +232,13 @@ pub fn parse(
     args: &[String],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Invocation, CliError> {
-    let split = match goflag::split(args, &flag_kinds()) {
+    let command = Flags::command();
+    let split = match goflag::split(args, &flag_kinds(&command)) {
         Ok(split) => split,
         Err(ShimError::Help) => return Ok(Invocation::Help),
         Err(e) => return Err(CliError::Usage(e.to_string())),
     };
-    let matches = Flags::command()
+    let matches = command
         .try_get_matches_from(&split.flags)
         .map_err(|e| CliError::Usage(first_line(&e.to_string())))?;
     let flags = Flags::from_arg_matches(&matches)
