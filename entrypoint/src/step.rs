@@ -124,15 +124,13 @@ pub fn run(cfg: &StepConfig) -> i32 {
             Ok(WaitOutcome::Ready) => {}
             Ok(WaitOutcome::PreviousFailed(_)) if cfg.breakpoint_on_failure => {}
             Ok(WaitOutcome::PreviousFailed(err)) => {
-                eprintln!(
-                    "entrypoint: skipping step because a previous step failed ({} exists)",
-                    err.display()
-                );
-                report.fail_post();
                 report.started_now();
                 report.entries.push(Entry::internal("Reason", "Skipped"));
-                warn_on_err(report.flush());
-                return 1;
+                let msg = format!(
+                    "skipping step because a previous step failed ({} exists)",
+                    err.display()
+                );
+                return fatal(&mut report, &msg, 1);
             }
             Err(WaitError::Interrupted { signal, .. }) => {
                 report.started_now();
