@@ -127,14 +127,15 @@ fn unusable_wait_file_path_is_an_error_and_posts_err() {
     assert!(err_file(&post).exists());
 }
 
-#[test]
-fn unwritable_post_file_is_an_error_naming_it() {
+/// A file the wrapper writes after the command (`flag`'s value) lies below a
+/// plain file: exit 1, no panic, and the error names the file.
+fn assert_unwritable_output_is_named(flag: &str, leaf: &str) {
     let sb = Sandbox::new();
     let blocker = sb.write("plain-file", "");
-    let post = blocker.join("out");
+    let bad = blocker.join(leaf);
     let out = sb
         .step()
-        .post_file(&post)
+        .flag(flag, &bad)
         .sh("true")
         .command()
         .assert()
@@ -142,29 +143,19 @@ fn unwritable_post_file_is_an_error_naming_it() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert_no_panic(&out.get_output().stderr);
     assert!(
-        stderr.contains(post.to_str().unwrap()),
-        "should name the post file: {stderr}"
+        stderr.contains(bad.to_str().unwrap()),
+        "-{flag}: should name the file: {stderr}"
     );
 }
 
 #[test]
+fn unwritable_post_file_is_an_error_naming_it() {
+    assert_unwritable_output_is_named("post_file", "out");
+}
+
+#[test]
 fn unwritable_termination_path_is_an_error_naming_it() {
-    let sb = Sandbox::new();
-    let blocker = sb.write("plain-file", "");
-    let term = blocker.join("termination");
-    let out = sb
-        .step()
-        .termination(&term)
-        .sh("true")
-        .command()
-        .assert()
-        .code(1);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert_no_panic(&out.get_output().stderr);
-    assert!(
-        stderr.contains(term.to_str().unwrap()),
-        "should name the file: {stderr}"
-    );
+    assert_unwritable_output_is_named("termination_path", "termination");
 }
 
 #[test]
