@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use simulator::controller::{Controller, RunOptions, Silent};
 use simulator::plan;
 use simulator::render::RenderOptions;
+use simulator::runtime::controller::{Controller, RunOptions, Silent};
 use simulator::scenario::{Scenario, Step};
 
 fn chain(steps: usize) -> Scenario {
@@ -47,7 +47,7 @@ fn main() {
     println!("entrypoint: {}", entrypoint.display());
     println!(
         "pod directories in: {}",
-        simulator::podfs::default_base().display()
+        simulator::runtime::podfs::default_base().display()
     );
     println!(
         "{:>6}  {:>10}  {:>10}  {:>10}  {:>12}",
@@ -117,7 +117,7 @@ fn report_sweep() {
     let mut times: Vec<Duration> = (0..21)
         .map(|_| {
             let start = Instant::now();
-            simulator::process::kill_sessions(&sessions, 5);
+            simulator::runtime::process::kill_sessions(&sessions, 5);
             start.elapsed()
         })
         .collect();

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use nix::sys::signal::{SigSet, Signal};
 
-use simulator::controller::{Controller, Observer, RunOptions, RunReport, Silent};
 use simulator::input::{self, Input};
 use simulator::plan::{self, RunPlan};
 use simulator::render::{render, RenderOptions};
+use simulator::runtime::controller::{Controller, Observer, RunOptions, RunReport, Silent};
 use simulator::validate::validate;
 use simulator::view::{LiveView, PlainView};
 use simulator::{duration, locate};

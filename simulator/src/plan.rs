@@ -2,6 +2,8 @@
 //! controller-side knobs a Pod does not carry (attempt timeout, retries,
 //! sub-second probe periods, result types).
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
@@ -69,6 +71,12 @@ pub struct RunPlan {
     pub results: Vec<ResultSpec>,
     /// Whether the Pod has the downward volume the controller writes `ready`/`cancel` into.
     pub has_downward: bool,
+    /// Pod volumes backed by a host directory the caller owns, by volume
+    /// name: the runtime mounts that directory whatever the volume's source
+    /// says (a PipelineRun's shared workspace, a configMap materialised from
+    /// local files) and never creates or deletes it. Unbound volumes get a
+    /// fresh directory inside the Pod directory.
+    pub bindings: BTreeMap<String, PathBuf>,
 }
 
 /// Plans a run of a validated scenario: renders its Pod with `options` and
@@ -110,6 +118,7 @@ pub fn from_scenario(scenario: &Scenario, options: &RenderOptions) -> RunPlan {
         retries: scenario.retries,
         results: scenario.results.clone(),
         has_downward: true,
+        bindings: BTreeMap::new(),
     }
 }
 
@@ -167,6 +176,7 @@ pub fn from_pod(pod: Pod) -> RunPlan {
         retries: 0,
         results: Vec::new(),
         has_downward,
+        bindings: BTreeMap::new(),
     }
 }
 

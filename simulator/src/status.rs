@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::process::Exit;
+use crate::runtime::process::Exit;
 use crate::scenario::ResultSpec;
 use crate::termination::{internal, Entry, EntryKind};
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::controller::{Observer, State};
 use crate::plan::RunPlan;
+use crate::runtime::controller::{Observer, State};
 
 fn describe(state: &State) -> String {
     match state {

@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use simulator::controller::{Controller, Observer, RunOptions, RunReport, Silent, State};
 use simulator::plan::{self, RunPlan};
 use simulator::render::RenderOptions;
+use simulator::runtime::controller::{Controller, Observer, RunOptions, RunReport, Silent, State};
 use simulator::status::{RunStatus, Terminated};
 
 fn plan(yaml: &str) -> RunPlan {
@@ -79,9 +79,9 @@ fn cancel_after_goes_through_the_cancel_file() {
     assert!(status.retries_status.is_empty());
 }
 
-/// Cancels through a [`simulator::controller::Canceller`] once `sleeper` runs.
+/// Cancels through a [`simulator::runtime::controller::Canceller`] once `sleeper` runs.
 struct CancelWhenRunning {
-    canceller: Option<simulator::controller::Canceller>,
+    canceller: Option<simulator::runtime::controller::Canceller>,
 }
 
 impl Observer for CancelWhenRunning {

@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 use simulator::plan::RunPlan;
-use simulator::process::Exit;
+use simulator::runtime::process::Exit;
 use simulator::status::{self, Ending, RunStatus, SidecarState, StepState, Terminated};
 use simulator::termination::{self, Entry, EntryKind};
 

@@ -4,15 +4,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use simulator::controller::{Controller, Observer, RunOptions, State};
 use simulator::plan::RunPlan;
 use simulator::render::RenderOptions;
+use simulator::runtime::controller::{Controller, Observer, RunOptions, State};
 use simulator::status;
 
 use super::{Backend, BackendError, Observation, Settings};
 use crate::catalog::Case;
 
-/// Runs cases with [`simulator::controller::Controller`].
+/// Runs cases with [`simulator::runtime::controller::Controller`].
 pub struct Sim {
     entrypoint: PathBuf,
     images: RenderOptions,

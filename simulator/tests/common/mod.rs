@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use simulator::controller::{Controller, RunOptions, RunReport, Silent};
 use simulator::input::{self, Input};
 use simulator::plan::{self, RunPlan};
 use simulator::render::RenderOptions;
+use simulator::runtime::controller::{Controller, RunOptions, RunReport, Silent};
 use simulator::scenario::Scenario;
 
 /// The repository's `examples/` directory.
@@ -86,5 +86,6 @@ fn redact(value: &mut serde_json::Value) {
 
 /// A temporary directory for Pod directories, where the simulator would put them.
 pub fn base_dir() -> tempfile::TempDir {
-    tempfile::tempdir_in(simulator::podfs::default_base()).unwrap_or_else(|e| panic!("{e}"))
+    tempfile::tempdir_in(simulator::runtime::podfs::default_base())
+        .unwrap_or_else(|e| panic!("{e}"))
 }

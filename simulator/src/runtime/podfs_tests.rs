@@ -36,7 +36,8 @@ fn pod() -> Pod {
 fn maps_mounts_termination_and_entrypoint() {
     let base = tempfile::tempdir().expect("temp dir");
     let pod = pod();
-    let podfs = PodFs::create(&pod, Path::new("/opt/ep"), base.path()).expect("pod fs");
+    let podfs =
+        PodFs::create(&pod, Path::new("/opt/ep"), base.path(), &BTreeMap::new()).expect("pod fs");
     let spec = pod.spec.as_ref().expect("spec");
     let cfs = podfs.container(&spec.containers[0]).expect("container fs");
     let root = podfs.root();
@@ -69,7 +70,8 @@ fn maps_mounts_termination_and_entrypoint() {
 fn rewrites_paths_inside_text() {
     let base = tempfile::tempdir().expect("temp dir");
     let pod = pod();
-    let podfs = PodFs::create(&pod, Path::new("/opt/ep"), base.path()).expect("pod fs");
+    let podfs =
+        PodFs::create(&pod, Path::new("/opt/ep"), base.path(), &BTreeMap::new()).expect("pod fs");
     let spec = pod.spec.as_ref().expect("spec");
     let cfs = podfs.container(&spec.containers[0]).expect("container fs");
     let ws = podfs.root().join("volumes/ws");
@@ -99,7 +101,32 @@ fn rejects_unsupported_volumes() {
     }
     let base = tempfile::tempdir().expect("temp dir");
     assert!(matches!(
-        PodFs::create(&pod, Path::new("/opt/ep"), base.path()),
+        PodFs::create(&pod, Path::new("/opt/ep"), base.path(), &BTreeMap::new()),
         Err(PodFsError::Unsupported(_))
     ));
+}
+
+#[test]
+fn a_bound_volume_is_the_callers_directory_and_survives_the_pod() {
+    let base = tempfile::tempdir().expect("temp dir");
+    let shared = tempfile::tempdir().expect("shared dir");
+    let pod = pod();
+    let bindings = BTreeMap::from([("ws".to_string(), shared.path().to_path_buf())]);
+    let podfs = PodFs::create(&pod, Path::new("/opt/ep"), base.path(), &bindings).expect("pod fs");
+    let spec = pod.spec.as_ref().expect("spec");
+    let cfs = podfs.container(&spec.containers[0]).expect("container fs");
+    assert_eq!(cfs.map("/workspace/src"), Some(shared.path().join("src")));
+    assert_eq!(podfs.volume_dir("ws"), Some(shared.path()));
+    drop(cfs);
+    drop(podfs);
+    assert!(shared.path().is_dir(), "a bound directory is never removed");
+}
+
+#[test]
+fn a_binding_to_a_missing_directory_is_refused() {
+    let base = tempfile::tempdir().expect("temp dir");
+    let bindings = BTreeMap::from([("ws".to_string(), base.path().join("absent"))]);
+    let err = PodFs::create(&pod(), Path::new("/opt/ep"), base.path(), &bindings)
+        .expect_err("missing directory");
+    assert!(err.to_string().contains("not a directory"), "{err}");
 }

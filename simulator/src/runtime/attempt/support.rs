@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::core::v1::Container;
 
 use crate::plan::ProbeCheck;
-use crate::podfs::ContainerFs;
-use crate::probe::HostCheck;
+use crate::runtime::podfs::ContainerFs;
+use crate::runtime::probe::HostCheck;
 use crate::script::SCRIPTS_DIR;
 use crate::termination::{self, Entry};
 

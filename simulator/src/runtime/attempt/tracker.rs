@@ -8,9 +8,9 @@ use k8s_openapi::api::core::v1::Container;
 use nix::sys::signal::Signal;
 
 use super::support::{read_entries, write_downward};
-use crate::controller::{Observer, RunOptions, State};
 use crate::plan::RunPlan;
-use crate::process::{signal_group, Exit};
+use crate::runtime::controller::{Observer, RunOptions, State};
+use crate::runtime::process::{signal_group, Exit};
 use crate::status::{self, Ending};
 use crate::termination::Entry;
 

@@ -12,7 +12,7 @@
 //!   makes the entrypoint's built-in `/tekton` defaults land in the Pod;
 //! - `containers/<container>/log`: stdout and stderr of the container.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -89,9 +89,16 @@ impl PodFs {
     /// Creates a fresh Pod directory for `pod` under `base` (see [`default_base`]):
     /// a directory per emptyDir/downwardAPI volume (downwardAPI files are
     /// created empty) and the `union/tekton` view. `entrypoint` is the host
-    /// binary `/ko-app/entrypoint` maps to. Other volume types and mounts of
-    /// undeclared volumes give [`PodFsError::Unsupported`].
-    pub fn create(pod: &Pod, entrypoint: &Path, base: &Path) -> Result<Self, PodFsError> {
+    /// binary `/ko-app/entrypoint` maps to. A volume named in `bindings` is
+    /// that host directory instead, whatever its source (it must exist; it is
+    /// never removed). Other volume types and mounts of undeclared volumes
+    /// give [`PodFsError::Unsupported`].
+    pub fn create(
+        pod: &Pod,
+        entrypoint: &Path,
+        base: &Path,
+        bindings: &BTreeMap<String, PathBuf>,
+    ) -> Result<Self, PodFsError> {
         let temp = tempfile::Builder::new()
             .prefix("podsim-")
             .tempdir_in(base)
@@ -100,6 +107,17 @@ impl PodFs {
         let mut volumes = HashMap::new();
         let spec = pod.spec.as_ref();
         for volume in spec.and_then(|s| s.volumes.as_ref()).into_iter().flatten() {
+            if let Some(bound) = bindings.get(&volume.name) {
+                if !bound.is_dir() {
+                    return Err(PodFsError::Unsupported(format!(
+                        "volume {:?} is bound to {}, which is not a directory",
+                        volume.name,
+                        bound.display()
+                    )));
+                }
+                volumes.insert(volume.name.clone(), bound.clone());
+                continue;
+            }
             let dir = root.join("volumes").join(&volume.name);
             fs::create_dir_all(&dir).map_err(io_err("create", &dir))?;
             if let Some(downward) = &volume.downward_api {

@@ -6,9 +6,9 @@ use std::time::SystemTime;
 use k8s_openapi::api::core::v1::Container;
 
 use super::tracker::Tracker;
-use crate::controller::ContainerLog;
 use crate::plan::RunPlan;
-use crate::podfs::PodFs;
+use crate::runtime::controller::ContainerLog;
+use crate::runtime::podfs::PodFs;
 use crate::status::{self, Ending, RunStatus, SidecarState, StepState, Terminated};
 use crate::termination::{Entry, EntryKind};
 

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::attempt::Attempt;
 use crate::plan::RunPlan;
-use crate::podfs::PodFsError;
-use crate::process::Exit;
+use crate::runtime::attempt::Attempt;
+use crate::runtime::podfs::PodFsError;
+use crate::runtime::process::Exit;
 use crate::status::RunStatus;
 
 /// Knobs of a local run.
@@ -35,7 +35,7 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// Options with the given entrypoint binary, default grace periods (1 s, 2 s),
-    /// no `cancel_after`, and [`crate::podfs::default_base`] for Pod directories.
+    /// no `cancel_after`, and [`crate::runtime::podfs::default_base`] for Pod directories.
     pub fn new(entrypoint: PathBuf) -> Self {
         Self {
             entrypoint,
@@ -44,7 +44,7 @@ impl RunOptions {
             sidecar_grace: Duration::from_secs(1),
             cancel_grace: Duration::from_secs(2),
             cancel_after: None,
-            base_dir: crate::podfs::default_base(),
+            base_dir: crate::runtime::podfs::default_base(),
         }
     }
 }
@@ -253,7 +253,7 @@ pub(crate) fn watch_exit(pid: u32, attempt: u32, target: Target, tx: Sender<Even
         .name("wait".to_string())
         .stack_size(64 * 1024)
         .spawn(move || {
-            let exit = crate::process::wait(pid);
+            let exit = crate::runtime::process::wait(pid);
             let _ = tx.send(Event::Exited {
                 attempt,
                 target,

@@ -16,8 +16,8 @@ use nix::sys::signal::{kill, killpg, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
-use crate::podfs::ContainerFs;
-use crate::spawn::{spawn_session, SpawnRequest};
+use crate::runtime::podfs::ContainerFs;
+use crate::runtime::spawn::{spawn_session, SpawnRequest};
 
 /// Why a container could not be started.
 #[derive(Debug, thiserror::Error)]

@@ -15,14 +15,14 @@ use std::time::{Instant, SystemTime};
 use k8s_openapi::api::core::v1::Container;
 use nix::sys::signal::Signal;
 
-use crate::controller::{
+use crate::plan::RunPlan;
+use crate::render::DOWNWARD_VOLUME;
+use crate::runtime::controller::{
     next_event, watch_exit, ContainerLog, Event, Observer, RunError, RunOptions, State, Target,
 };
-use crate::plan::RunPlan;
-use crate::podfs::{ContainerFs, PodFs};
-use crate::probe;
-use crate::process::{kill_sessions, signal_group, spawn, Exit};
-use crate::render::DOWNWARD_VOLUME;
+use crate::runtime::podfs::{ContainerFs, PodFs};
+use crate::runtime::probe;
+use crate::runtime::process::{kill_sessions, signal_group, spawn, Exit};
 use crate::status::Ending;
 use support::{host_check, localize_scripts};
 use tracker::Tracker;
@@ -74,7 +74,7 @@ impl<'a> Attempt<'a> {
         }
     }
 
-    /// Cancels the attempt gracefully at `at` (see [`crate::controller::Canceller::cancel`]).
+    /// Cancels the attempt gracefully at `at` (see [`crate::runtime::controller::Canceller::cancel`]).
     pub(crate) fn cancel_at(mut self, at: Option<Instant>) -> Self {
         self.cancel_at = at;
         self
@@ -108,7 +108,12 @@ impl<'a> Attempt<'a> {
             ),
             None => (&no_containers, &no_containers),
         };
-        let mut podfs = PodFs::create(pod, &self.options.entrypoint, &self.options.base_dir)?;
+        let mut podfs = PodFs::create(
+            pod,
+            &self.options.entrypoint,
+            &self.options.base_dir,
+            &self.plan.bindings,
+        )?;
         let downward: Option<PathBuf> = self
             .plan
             .has_downward
