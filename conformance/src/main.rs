@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use conformance::backend::{self, Kind, Settings};
+use conformance::entrypoints::{self, Entrypoint};
 use conformance::matrix::{self, Cell};
 use conformance::{catalog, expect, report};
 
@@ -47,15 +48,25 @@ struct RunArgs {
     /// Also write a Markdown report here.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
-    /// Entrypoint image (also init and nop image) the Pods use, e.g. upstream Tekton's.
+    /// Entrypoints to run every backend with, comma-separated: `ours`,
+    /// `upstream-VERSION` (built by scripts/upstream-entrypoint VERSION).
+    /// One matrix column per backend x entrypoint.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "ours"
+    )]
+    entrypoint: Vec<String>,
+    /// Image (also init and nop image) of `ours` in the Pods, e.g. a released build.
     #[arg(long, value_name = "IMAGE")]
     entrypoint_image: Option<String>,
     /// Shell image for steps and sidecars without an image.
     #[arg(long, value_name = "IMAGE")]
     shell_image: Option<String>,
-    /// Host entrypoint binary for the sim backend (default: next to this binary, or $PODSIM_ENTRYPOINT).
+    /// Host binary of `ours` for the sim backend (default: next to this binary, or $PODSIM_ENTRYPOINT).
     #[arg(long, value_name = "PATH")]
-    entrypoint: Option<PathBuf>,
+    ours_binary: Option<PathBuf>,
     /// Catalog directory.
     #[arg(long, value_name = "DIR")]
     catalog: Option<PathBuf>,
@@ -106,14 +117,20 @@ fn run(args: RunArgs) -> ExitCode {
     if cases.is_empty() {
         return fail("no scenario matches --scenario");
     }
+    let entrypoints = match entrypoints::parse_list(
+        &args.entrypoint,
+        args.ours_binary.clone(),
+        args.entrypoint_image.clone(),
+        &entrypoints::upstream_dir(),
+    ) {
+        Ok(list) if list.is_empty() => return fail("--entrypoint: name at least one entrypoint"),
+        Ok(list) => list,
+        Err(e) => return fail(&e.to_string()),
+    };
     let mut settings = Settings::default();
-    if let Some(image) = &args.entrypoint_image {
-        settings.images.entrypoint_image = image.clone();
-    }
     if let Some(image) = &args.shell_image {
         settings.images.shell_image = image.clone();
     }
-    settings.entrypoint_binary = args.entrypoint.clone();
     settings.parallel = args.parallel;
     settings.namespace = args.namespace.clone();
     if let Some(conf) = &args.containers_conf {
@@ -122,14 +139,20 @@ fn run(args: RunArgs) -> ExitCode {
     let snapshots = args.snapshots.clone().unwrap_or_else(expect::default_dir);
 
     let mut cells: Vec<Cell> = Vec::new();
-    for kind in dedup(&args.backend) {
-        let backend = match backend::create(kind, &settings) {
+    let columns = dedup(&args.backend)
+        .into_iter()
+        .flat_map(|kind| entrypoints.iter().map(move |e| (kind, e)));
+    for (kind, entrypoint) in columns {
+        let column = format!("{}/{}", kind.name(), entrypoint.name);
+        let created = settings_for(&settings, kind, entrypoint)
+            .and_then(|settings| backend::create(kind, &settings));
+        let backend = match created {
             Ok(backend) => backend,
             Err(e) => {
-                eprintln!("conformance: {e}");
+                eprintln!("conformance: {column}: {e}");
                 cells.extend(cases.iter().map(|case| Cell {
                     case: case.name.clone(),
-                    backend: kind.name(),
+                    backend: column.clone(),
                     verdict: matrix::Verdict::Error(e.to_string()),
                     elapsed: std::time::Duration::ZERO,
                     outcome: None,
@@ -150,14 +173,14 @@ fn run(args: RunArgs) -> ExitCode {
         let started = std::time::Instant::now();
         cells.extend(matrix::run_backend(
             backend.as_ref(),
+            &column,
             &cases,
             &snapshots,
             backend.workers(),
             &progress,
         ));
         eprintln!(
-            "conformance: backend {} took {:.1}s wall time",
-            kind.name(),
+            "conformance: {column} took {:.1}s wall time",
             started.elapsed().as_secs_f64()
         );
     }
@@ -178,6 +201,28 @@ fn run(args: RunArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The settings of one matrix column: `entrypoint`'s image in the Pods and,
+/// on the sim backend, its host binary (which must exist).
+fn settings_for(
+    base: &Settings,
+    kind: Kind,
+    entrypoint: &Entrypoint,
+) -> Result<Settings, backend::BackendError> {
+    let mut settings = base.clone();
+    settings.images.entrypoint_image = entrypoint.image.clone();
+    settings.upstream = entrypoint.upstream.is_some();
+    if kind == Kind::Sim {
+        settings.entrypoint_binary = entrypoint
+            .existing_binary()
+            .map_err(|why| backend::BackendError::Unavailable {
+                backend: kind.name(),
+                why,
+            })?
+            .map(PathBuf::from);
+    }
+    Ok(settings)
 }
 
 fn dedup(kinds: &[Kind]) -> Vec<Kind> {

@@ -28,8 +28,8 @@ pub enum Verdict {
 pub struct Cell {
     /// Case name.
     pub case: String,
-    /// Backend name.
-    pub backend: &'static str,
+    /// Matrix column: `backend/entrypoint` (`sim/ours`, `podman/upstream-v1.0.0`).
+    pub backend: String,
     /// The verdict.
     pub verdict: Verdict,
     /// Wall time of the run.
@@ -45,8 +45,9 @@ impl Cell {
     }
 }
 
-/// Runs `case` on `backend` and compares with the snapshot in `snapshots`.
-pub fn run_one(backend: &dyn Backend, case: &Case, snapshots: &Path) -> Cell {
+/// Runs `case` on `backend` and compares with the snapshot in `snapshots`;
+/// the cell goes in matrix column `column`.
+pub fn run_one(backend: &dyn Backend, column: &str, case: &Case, snapshots: &Path) -> Cell {
     let start = Instant::now();
     let observed = backend.run(case);
     let elapsed = start.elapsed();
@@ -68,7 +69,7 @@ pub fn run_one(backend: &dyn Backend, case: &Case, snapshots: &Path) -> Cell {
     };
     Cell {
         case: case.name.clone(),
-        backend: backend.name(),
+        backend: column.to_string(),
         verdict,
         elapsed,
         outcome,
@@ -76,9 +77,10 @@ pub fn run_one(backend: &dyn Backend, case: &Case, snapshots: &Path) -> Cell {
 }
 
 /// Runs every case on `backend` with `workers` cases at a time, calling
-/// `done` as each finishes; returns the cells in catalog order.
+/// `done` as each finishes; returns the cells (column `column`) in catalog order.
 pub fn run_backend(
     backend: &dyn Backend,
+    column: &str,
     cases: &[Case],
     snapshots: &Path,
     workers: usize,
@@ -91,7 +93,7 @@ pub fn run_backend(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(case) = cases.get(i) else { break };
-                let cell = run_one(backend, case, snapshots);
+                let cell = run_one(backend, column, case, snapshots);
                 done(&cell);
                 if let Ok(mut cells) = cells.lock() {
                     cells[i] = Some(cell);

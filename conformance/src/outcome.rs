@@ -178,14 +178,34 @@ fn result_map(results: &[ResultValue]) -> BTreeMap<String, serde_json::Value> {
         .collect()
 }
 
-/// Drops the wrapper's own lines (ours start with `entrypoint: `, upstream's
-/// are zap JSON records) and trailing whitespace.
+/// Drops the wrappers' own diagnostics and trailing whitespace; the
+/// command's output is kept byte for byte otherwise.
+///
+/// A wrapper line is one that starts the way only the wrappers start theirs:
+/// `entrypoint: ` (ours), a Go `log` timestamp `YYYY/MM/DD HH:MM:SS `
+/// (upstream's `log` and `slog` lines: `... Skipping step because a previous
+/// step failed`, `... INFO Step was canceling`), or `{"level":` (upstream's
+/// zap records). Catalog commands never print lines of these shapes, so
+/// nothing a step printed itself is dropped.
 pub fn clean_output(text: &str) -> String {
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.starts_with("entrypoint: ") && !line.starts_with("{\"level\":"))
-        .collect();
+    let kept: Vec<&str> = text.lines().filter(|line| !is_wrapper_line(line)).collect();
     kept.join("\n").trim_end().to_string()
+}
+
+/// Whether `line` is one of the wrappers' own diagnostics (see [`clean_output`]).
+pub fn is_wrapper_line(line: &str) -> bool {
+    line.starts_with("entrypoint: ") || line.starts_with("{\"level\":") || has_go_log_prefix(line)
+}
+
+/// `YYYY/MM/DD HH:MM:SS ` (Go's `log.LstdFlags`).
+fn has_go_log_prefix(line: &str) -> bool {
+    let b = line.as_bytes();
+    const SHAPE: &[u8] = b"dddd/dd/dd dd:dd:dd ";
+    b.len() >= SHAPE.len()
+        && SHAPE.iter().zip(b).all(|(want, got)| match want {
+            b'd' => got.is_ascii_digit(),
+            other => other == got,
+        })
 }
 
 impl Outcome {
@@ -293,5 +313,18 @@ mod tests {
     fn output_drops_wrapper_lines() {
         let text = "one\nentrypoint: the step was cancelled\n{\"level\":\"info\"}\ntwo\n\n";
         assert_eq!(clean_output(text), "one\ntwo");
+    }
+
+    #[test]
+    fn output_drops_upstream_go_log_lines_and_nothing_else() {
+        let text = "2026/12/01 22:05:28 Skipping step because a previous step failed\n\
+                    out 2026/12/01 22:05:28 x\n\
+                    2026/12/01 22:06:18 INFO Step was canceling\n\
+                    2026/12/01 not a log line\n\
+                    2026-12-01 22:05:28 not one either";
+        assert_eq!(
+            clean_output(text),
+            "out 2026/12/01 22:05:28 x\n2026/12/01 not a log line\n2026-12-01 22:05:28 not one either"
+        );
     }
 }

@@ -25,15 +25,15 @@ fn secs(d: Duration) -> String {
 }
 
 /// Rows (case names, in first-seen order) and columns (backends).
-fn axes(cells: &[Cell]) -> (Vec<&str>, Vec<&'static str>) {
+fn axes(cells: &[Cell]) -> (Vec<&str>, Vec<&str>) {
     let mut cases: Vec<&str> = Vec::new();
-    let mut backends: Vec<&'static str> = Vec::new();
+    let mut backends: Vec<&str> = Vec::new();
     for cell in cells {
         if !cases.contains(&cell.case.as_str()) {
             cases.push(&cell.case);
         }
-        if !backends.contains(&cell.backend) {
-            backends.push(cell.backend);
+        if !backends.contains(&cell.backend.as_str()) {
+            backends.push(&cell.backend);
         }
     }
     (cases, backends)
@@ -50,9 +50,10 @@ fn find<'a>(cells: &'a [Cell], case: &str, backend: &str) -> Option<&'a Cell> {
 pub fn table(cells: &[Cell]) -> String {
     let (cases, backends) = axes(cells);
     let width = cases.iter().map(|c| c.len()).max().unwrap_or(8).max(8);
+    let col = backends.iter().map(|b| b.len()).max().unwrap_or(14).max(14);
     let mut out = format!("{:width$}", "scenario");
     for backend in &backends {
-        let _ = write!(out, "  {backend:<14}");
+        let _ = write!(out, "  {backend:<col$}");
     }
     out.push('\n');
     for case in &cases {
@@ -62,7 +63,7 @@ pub fn table(cells: &[Cell]) -> String {
                 || "-".to_string(),
                 |c| format!("{} {}", short(&c.verdict), secs(c.elapsed)),
             );
-            let _ = write!(out, "  {text:<14}");
+            let _ = write!(out, "  {text:<col$}");
         }
         out.push('\n');
     }
@@ -208,10 +209,10 @@ pub fn markdown(cells: &[Cell]) -> String {
 mod tests {
     use super::*;
 
-    fn cell(case: &str, backend: &'static str, verdict: Verdict) -> Cell {
+    fn cell(case: &str, backend: &str, verdict: Verdict) -> Cell {
         Cell {
             case: case.to_string(),
-            backend,
+            backend: backend.to_string(),
             verdict,
             elapsed: Duration::from_millis(1500),
             outcome: None,

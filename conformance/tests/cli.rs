@@ -35,7 +35,7 @@ fn run_prints_the_matrix_and_ends_with_the_summary() {
     );
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(
-        xml.contains("<testsuite name=\"sim\" tests=\"2\" failures=\"0\""),
+        xml.contains("<testsuite name=\"sim/ours\" tests=\"2\" failures=\"0\""),
         "{xml}"
     );
     let md = std::fs::read_to_string(&markdown).expect("markdown written");
@@ -54,7 +54,7 @@ fn a_mismatch_fails_with_a_diff_naming_the_backend() {
         .assert()
         .code(1)
         .stdout(
-            predicate::str::contains("--- one-step on backend sim: outcome differs")
+            predicate::str::contains("--- one-step on backend sim/ours: outcome differs")
                 .and(predicate::str::contains("-  reason: Failed"))
                 .and(predicate::str::contains("+  reason: Succeeded"))
                 .and(predicate::str::ends_with("0 passed, 1 failed\n")),
@@ -68,6 +68,42 @@ fn a_glob_matching_nothing_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no scenario matches"));
+}
+
+#[test]
+fn an_unknown_entrypoint_is_a_usage_error_naming_it() {
+    conformance()
+        .args(["run", "--entrypoint", "ours,theirs"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("\"theirs\" is not an entrypoint")
+                .and(predicate::str::contains("upstream-VERSION")),
+        );
+}
+
+#[test]
+fn a_missing_upstream_build_is_an_error_cell_saying_how_to_build_it() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    conformance()
+        .args([
+            "run",
+            "--scenario",
+            "one-step",
+            "--entrypoint",
+            "ours,upstream-v9.9.9",
+        ])
+        .env("CONFORMANCE_UPSTREAM_DIR", empty.path())
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("sim/ours")
+                .and(predicate::str::contains("sim/upstream-v9.9.9"))
+                .and(predicate::str::ends_with("1 passed, 1 failed\n")),
+        )
+        .stderr(predicate::str::contains(
+            "scripts/upstream-entrypoint v9.9.9",
+        ));
 }
 
 #[test]

@@ -1,58 +1,80 @@
 //! The whole catalog on real containers (`podman kube play`), held to the
-//! snapshots the sim backend records. Runs whenever podman works here; with
-//! `CONFORMANCE_REQUIRE=podman` a missing or broken podman fails the test.
-//! A skip always says why on stderr (uncaptured).
+//! snapshots the sim backend records: once with our entrypoint, once with
+//! upstream Tekton's v1.0.0 (`scripts/upstream-entrypoint v1.0.0`). Runs
+//! whenever podman works here; `CONFORMANCE_REQUIRE=podman` makes a missing or
+//! broken podman a failure, `CONFORMANCE_REQUIRE=upstream` a missing upstream
+//! image. A skip always says why on stderr (uncaptured).
 
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
 
 use conformance::backend::{podman::Podman, Backend, Settings};
+use conformance::entrypoints::{self, Entrypoint};
 use conformance::{catalog, expect, matrix, report};
 
-fn required() -> bool {
-    std::env::var("CONFORMANCE_REQUIRE").is_ok_and(|v| v.split(',').any(|b| b.trim() == "podman"))
+/// The reference upstream version every CI run compares with.
+const UPSTREAM: &str = "v1.0.0";
+
+/// One catalog on podman at a time: two at once would only fight over two cores.
+static PODMAN: Mutex<()> = Mutex::new(());
+
+fn required(tier: &str) -> bool {
+    std::env::var("CONFORMANCE_REQUIRE").is_ok_and(|v| v.split(',').any(|b| b.trim() == tier))
 }
 
-/// Skips (printing why, past the test harness' capture) or fails when podman is required.
-fn skip(why: &str) {
+/// Skips (printing why, past the test harness' capture) or fails when `tier` is required.
+fn skip(tier: &str, why: &str) {
     assert!(
-        !required(),
-        "CONFORMANCE_REQUIRE=podman, but the podman backend cannot run: {why}"
+        !required(tier),
+        "CONFORMANCE_REQUIRE={tier}, but it cannot run: {why}"
     );
-    let _ = writeln!(std::io::stderr(), "SKIPPED podman conformance: {why}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {tier} conformance on podman: {why}"
+    );
 }
 
-#[test]
-fn every_scenario_matches_its_snapshot_on_podman() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let settings = Settings::default();
-    let conf = settings.containers_conf.clone();
+/// Builds our images (quick when nothing changed); `Err` says why it could not.
+fn build_images(root: &Path, conf: &Path) -> Result<(), String> {
     if Command::new("podman").arg("--version").output().is_err() {
-        return skip("podman is not installed (run scripts/install-podman as root)");
+        return Err("podman is not installed (run scripts/install-podman as root)".to_string());
     }
     let built = Command::new(root.join("scripts").join("build-images"))
-        .env("CONTAINERS_CONF", &conf)
-        .output();
-    match built {
-        Err(e) => return skip(&format!("cannot run scripts/build-images: {e}")),
-        Ok(out) if !out.status.success() => {
-            return skip(&format!(
-                "scripts/build-images failed:\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-        Ok(_) => {}
+        .env("CONTAINERS_CONF", conf)
+        .output()
+        .map_err(|e| format!("cannot run scripts/build-images: {e}"))?;
+    if !built.status.success() {
+        return Err(format!(
+            "scripts/build-images failed:\n{}{}",
+            String::from_utf8_lossy(&built.stdout),
+            String::from_utf8_lossy(&built.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the catalog on podman with `entrypoint`; skips (or fails when
+/// `tier` is required) when podman or an image is missing.
+fn run_catalog(tier: &str, entrypoint: &Entrypoint) {
+    let _one_at_a_time = PODMAN.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut settings = Settings::default();
+    settings.images.entrypoint_image = entrypoint.image.clone();
+    if let Err(why) = build_images(&root, &settings.containers_conf) {
+        return skip(tier, &why);
     }
     let backend = match Podman::new(&settings) {
         Ok(backend) => backend,
-        Err(e) => return skip(&e.to_string()),
+        Err(e) => return skip(tier, &e.to_string()),
     };
+    let column = format!("podman/{}", entrypoint.name);
     let cases = catalog::load_dir(&catalog::default_dir()).expect("the catalog loads");
     let quiet = |_: &matrix::Cell| {};
     let cells = matrix::run_backend(
         &backend,
+        &column,
         &cases,
         &expect::default_dir(),
         backend.workers(),
@@ -63,6 +85,17 @@ fn every_scenario_matches_its_snapshot_on_podman() {
     let _ = writeln!(std::io::stderr(), "{table}");
     assert!(
         cells.iter().all(matrix::Cell::passed),
-        "backend podman differs from the snapshots:\n{table}"
+        "{column} differs from the snapshots:\n{table}"
     );
+}
+
+#[test]
+fn every_scenario_matches_its_snapshot_on_podman() {
+    run_catalog("podman", &Entrypoint::ours(None, None));
+}
+
+#[test]
+fn every_scenario_matches_its_snapshot_on_podman_with_upstreams_entrypoint() {
+    let upstream = Entrypoint::upstream(UPSTREAM, &entrypoints::upstream_dir());
+    run_catalog("upstream", &upstream);
 }

@@ -92,8 +92,7 @@ require (
 	sigs.k8s.io/yaml v1.4.0 // indirect
 )
 
-// Mirrors the replace directives of tektoncd/pipeline's own go.mod that
-// reach the entrypoint's build graph (Go ignores a dependency's replaces).
+// Mirrors upstream's replace directives (Go ignores a dependency's replaces).
 replace (
 	github.com/aws/aws-sdk-go-v2/service/ecr => github.com/aws/aws-sdk-go-v2/service/ecr v1.27.3
 	github.com/aws/aws-sdk-go-v2/service/ecrpublic => github.com/aws/aws-sdk-go-v2/service/ecrpublic v1.23.3

@@ -85,6 +85,9 @@ pub struct Settings {
     pub images: RenderOptions,
     /// The host entrypoint binary the simulator runs (default: located like `podsim` does).
     pub entrypoint_binary: Option<PathBuf>,
+    /// Whether the entrypoint is upstream Tekton's (its paths under `/tekton`
+    /// are fixed: the simulator must give each container its own `/tekton`).
+    pub upstream: bool,
     /// The containers.conf podman runs with.
     pub containers_conf: PathBuf,
     /// Namespace the kind backend creates Pods in.
@@ -98,6 +101,7 @@ impl Default for Settings {
         Self {
             images: RenderOptions::default(),
             entrypoint_binary: None,
+            upstream: false,
             containers_conf: podman::default_containers_conf(),
             namespace: "default".to_string(),
             parallel: 2,

@@ -22,6 +22,16 @@ impl Sim {
     /// A sim backend using `settings.entrypoint_binary` or the binary
     /// [`simulator::locate::entrypoint`] finds. Fails when there is none.
     pub fn new(settings: &Settings) -> Result<Self, BackendError> {
+        if settings.upstream {
+            // Upstream's binary has /tekton/results, /tekton/steps... built in;
+            // in path mode those would be the host's own directories.
+            return Err(BackendError::Unavailable {
+                backend: "sim",
+                why: "upstream's entrypoint uses fixed /tekton paths, so it needs a private \
+                      /tekton per container (the simulator's namespace isolation)"
+                    .to_string(),
+            });
+        }
         let entrypoint = simulator::locate::entrypoint(settings.entrypoint_binary.as_deref())
             .map_err(|e| BackendError::Unavailable {
                 backend: "sim",

@@ -48,7 +48,8 @@ pub fn unavailable(conf: &Path, images: &[&str]) -> Option<String> {
             Ok(out) if out.status.success() => {}
             _ => {
                 return Some(format!(
-                    "image {image} is missing: run scripts/build-images"
+                    "image {image} is missing: {}",
+                    crate::entrypoints::build_hint(image)
                 ))
             }
         }
