@@ -12,6 +12,7 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod deviations;
 pub mod entrypoints;
 pub mod expect;
 pub mod matrix;

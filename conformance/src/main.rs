@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use conformance::backend::{self, Kind, Settings};
+use conformance::deviations::{self, Registry};
 use conformance::entrypoints::{self, Entrypoint};
-use conformance::matrix::{self, Cell};
+use conformance::matrix::{self, Cell, Column};
 use conformance::{catalog, expect, report};
 
 #[derive(Parser)]
@@ -137,6 +138,10 @@ fn run(args: RunArgs) -> ExitCode {
         settings.containers_conf = conf.clone();
     }
     let snapshots = args.snapshots.clone().unwrap_or_else(expect::default_dir);
+    let registry = match Registry::load(&deviations::default_path()) {
+        Ok(registry) => registry,
+        Err(e) => return fail(&e.to_string()),
+    };
 
     let mut cells: Vec<Cell> = Vec::new();
     let columns = dedup(&args.backend)
@@ -171,9 +176,14 @@ fn run(args: RunArgs) -> ExitCode {
             );
         };
         let started = std::time::Instant::now();
+        let judged = Column {
+            name: &column,
+            upstream: entrypoint.upstream.as_deref(),
+            registry: &registry,
+        };
         cells.extend(matrix::run_backend(
             backend.as_ref(),
-            &column,
+            &judged,
             &cases,
             &snapshots,
             backend.workers(),

@@ -17,6 +17,7 @@ fn short(verdict: &Verdict) -> &'static str {
         Verdict::Mismatch(_) => "FAIL",
         Verdict::NoSnapshot(_) => "NEW",
         Verdict::Error(_) => "ERROR",
+        Verdict::Stale(_) => "STALE",
     }
 }
 
@@ -90,13 +91,17 @@ fn details_title(verdict: &Verdict) -> &'static str {
         Verdict::Mismatch(_) => "outcome differs from the snapshot",
         Verdict::NoSnapshot(_) => "no snapshot yet (run `cargo test -p conformance --test catalog` with INSTA_UPDATE=always); outcome",
         Verdict::Error(_) => "the backend failed",
+        Verdict::Stale(_) => "a registered deviation no longer appears (remove it from compat/deviations.yaml and docs/compatibility.md)",
     }
 }
 
 fn details(verdict: &Verdict) -> &str {
     match verdict {
         Verdict::Pass => "",
-        Verdict::Mismatch(text) | Verdict::NoSnapshot(text) | Verdict::Error(text) => text,
+        Verdict::Mismatch(text)
+        | Verdict::NoSnapshot(text)
+        | Verdict::Error(text)
+        | Verdict::Stale(text) => text,
     }
 }
 

@@ -11,7 +11,9 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use conformance::backend::{podman::Podman, Backend, Settings};
+use conformance::deviations::{self, Registry};
 use conformance::entrypoints::{self, Entrypoint};
+use conformance::matrix::Column;
 use conformance::{catalog, expect, matrix, report};
 
 /// The reference upstream version every CI run compares with.
@@ -69,7 +71,13 @@ fn run_catalog(tier: &str, entrypoint: &Entrypoint) {
         Ok(backend) => backend,
         Err(e) => return skip(tier, &e.to_string()),
     };
-    let column = format!("podman/{}", entrypoint.name);
+    let name = format!("podman/{}", entrypoint.name);
+    let registry = Registry::load(&deviations::default_path()).expect("compat/deviations.yaml");
+    let column = Column {
+        name: &name,
+        upstream: entrypoint.upstream.as_deref(),
+        registry: &registry,
+    };
     let cases = catalog::load_dir(&catalog::default_dir()).expect("the catalog loads");
     let quiet = |_: &matrix::Cell| {};
     let cells = matrix::run_backend(
@@ -85,7 +93,7 @@ fn run_catalog(tier: &str, entrypoint: &Entrypoint) {
     let _ = writeln!(std::io::stderr(), "{table}");
     assert!(
         cells.iter().all(matrix::Cell::passed),
-        "{column} differs from the snapshots:\n{table}"
+        "{name} differs from the snapshots:\n{table}"
     );
 }
 
