@@ -31,6 +31,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         catalog: Option<PathBuf>,
     },
+    /// Check a custom-task runner (or a cluster's controller) against every MUST of the CustomRun contract.
+    Customrun(Box<conformance::customrun::cli::Args>),
 }
 
 #[derive(clap::Args)]
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => run(*args),
+        Command::Customrun(args) => conformance::customrun::cli::main(&args),
     }
 }
 

@@ -183,7 +183,8 @@ impl External {
         control: &Control,
         mut stdin: Option<std::process::ChildStdin>,
     ) -> bool {
-        let mut kill_at: Option<Instant> = None;
+        // Created cancelled: the first line already says so; only the grace period runs.
+        let mut kill_at = run.is_cancelled().then(|| Instant::now() + self.grace);
         let mut killed = false;
         loop {
             match child.try_wait() {

@@ -40,6 +40,10 @@ pub fn run(
         control.publish(status.clone());
         return Some(status);
     }
+    if customrun.is_cancelled() {
+        // Created cancelled: the runner sees the request from its first look.
+        control.cancel(&customrun.spec.status_message);
+    }
     let runner = customrun
         .task_type()
         .and_then(|(api, kind)| registry.find(api, kind));
