@@ -33,6 +33,8 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         catalog: Option<PathBuf>,
     },
+    /// Check a custom-task runner (or a cluster's controller) against every MUST of the CustomRun contract.
+    Customrun(Box<conformance::customrun::cli::Args>),
 }
 
 #[derive(clap::Args)]
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => run(*args),
+        Command::Customrun(args) => conformance::customrun::cli::main(&args),
     }
 }
 

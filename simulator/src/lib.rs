@@ -6,6 +6,7 @@
 //! side) on a temporary Pod filesystem, and the outcome is reported in the shape of a TaskRun status
 //! ([`status`]).
 
+pub mod customrun;
 pub mod duration;
 pub mod input;
 pub mod locate;

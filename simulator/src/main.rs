@@ -72,6 +72,12 @@ enum Command {
         sidecar_grace: String,
         #[command(flatten)]
         images: Images,
+        /// CustomRuns: run custom task API/KIND with the external runner CMD (repeatable).
+        #[arg(long = "custom-task", value_name = "API/KIND=CMD")]
+        custom_task: Vec<String>,
+        /// CustomRuns: YAML file listing external runners (docs/customrun.md).
+        #[arg(long = "custom-task-config", value_name = "FILE")]
+        custom_task_config: Option<PathBuf>,
     },
 }
 
@@ -129,7 +135,18 @@ fn main() -> ExitCode {
             entrypoint,
             sidecar_grace,
             images,
+            custom_task,
+            custom_task_config,
         } => {
+            if simulator::customrun::cli::is_customrun(&file) {
+                let options = simulator::customrun::cli::Options {
+                    custom_tasks: custom_task,
+                    config: custom_task_config,
+                    json: output.map(|f| matches!(f, Format::Json)),
+                    quiet,
+                };
+                return simulator::customrun::cli::main(&file, &options);
+            }
             let Ok((_, plan)) = load_plan(&file, &images.options()) else {
                 return ExitCode::from(EXIT_BAD_INPUT);
             };
