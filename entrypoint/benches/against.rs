@@ -11,9 +11,11 @@
 //! command line (upstream creates `results/` and `artifacts/` in the working
 //! directory when `-step_metadata_dir` is empty).
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 struct Wrapper {
@@ -22,27 +24,10 @@ struct Wrapper {
 
 impl Wrapper {
     fn spawn(&self, dir: &Path, wait: Option<&Path>, post: &Path, command: &[&str]) -> Child {
-        let mut cmd = Command::new(&self.binary);
-        cmd.current_dir(dir);
-        if let Some(wait) = wait {
-            cmd.arg("-wait_file").arg(wait);
-        }
-        cmd.arg("-post_file").arg(post);
-        cmd.arg("-termination_path")
-            .arg(post.with_extension("term"));
-        cmd.arg("-entrypoint")
-            .arg(command[0])
-            .arg("--")
-            .args(&command[1..]);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        cmd.spawn()
+        common::wrapper(&self.binary, dir, wait, post, command)
+            .spawn()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.binary.display()))
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[idx]
 }
 
 /// Waits (polling every 100 µs: this is the measuring side) until `path` exists.
@@ -78,25 +63,6 @@ fn handoff(w: &Wrapper, samples: usize) -> Vec<Duration> {
     }
     out.sort();
     out
-}
-
-/// N wrapped `true` steps started at once, chained by their post files.
-fn chain(w: &Wrapper, n: usize) -> Duration {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let post = |i: usize| dir.path().join(format!("{i}.out"));
-    let t0 = Instant::now();
-    let mut children: Vec<Child> = (0..n)
-        .map(|i| {
-            let wait = (i > 0).then(|| post(i - 1));
-            w.spawn(dir.path(), wait.as_deref(), &post(i), &["true"])
-        })
-        .collect();
-    for c in &mut children {
-        let _ = c.wait();
-    }
-    let elapsed = t0.elapsed();
-    assert!(post(n - 1).exists(), "the chain of {n} did not complete");
-    elapsed
 }
 
 /// The wrapper's resident set (KiB) while its child (`sleep 1`) runs.
@@ -163,15 +129,19 @@ fn main() {
     println!("|---|---|---|---|");
     row(
         &format!("hand-off p50 ({} / {} samples)", a.len(), b.len()),
-        percentile(&a, 0.5),
-        percentile(&b, 0.5),
+        common::percentile(&a, 0.5),
+        common::percentile(&b, 0.5),
     );
-    row("hand-off p90", percentile(&a, 0.9), percentile(&b, 0.9));
+    row(
+        "hand-off p90",
+        common::percentile(&a, 0.9),
+        common::percentile(&b, 0.9),
+    );
     for n in [20, 100] {
         row(
             &format!("chain of {n} no-op steps started at once"),
-            chain(&ours, n),
-            chain(&upstream, n),
+            common::chain(n, |d, w, p, c| ours.spawn(d, w, p, c)),
+            common::chain(n, |d, w, p, c| upstream.spawn(d, w, p, c)),
         );
     }
     let (ra, rb) = (rss_kib(&ours), rss_kib(&upstream));
