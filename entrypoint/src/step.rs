@@ -295,9 +295,10 @@ fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
     }
     let skipped = matches!(verdict, Verdict::Success { skipped: true });
     if !skipped {
-        if let Err(e) = collect_results(report) {
+        // As upstream: a results error replaces the command's exit status.
+        if let Err(e) = write_results(report) {
             eprintln!("entrypoint: {e}");
-            exit = exit.max(1);
+            exit = 1;
         }
     }
     match report.flush() {
@@ -309,34 +310,56 @@ fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
     }
 }
 
-/// Adds task results, step results and artifacts to the report.
-fn collect_results(report: &mut Report<'_>) -> Result<(), results::ResultsError> {
+/// Why results could not be reported.
+#[derive(Debug, thiserror::Error)]
+enum ResultsReport {
+    #[error(transparent)]
+    Read(#[from] results::ResultsError),
+    #[error(transparent)]
+    Write(#[from] termination::TerminationError),
+}
+
+/// Reports results the way upstream does: task results, then step results,
+/// each appended to the termination message on its own, before the step's
+/// other entries; artifacts join the report's entries. When the results do
+/// not fit (4096 bytes), nothing of them is written, the error is returned
+/// (the step fails), and the report's own entries (`StartedAt`...) are still
+/// written by the caller's flush.
+fn write_results(report: &mut Report<'_>) -> Result<(), ResultsReport> {
     let cfg = report.cfg;
     if cfg.result_from == ResultFrom::SidecarLogs {
         return Ok(());
     }
-    let mut found = results::read(&cfg.paths.results_dir(), &cfg.results, ResultType::TaskRun)?;
+    let task = results::read(&cfg.paths.results_dir(), &cfg.results, ResultType::TaskRun)?;
+    let step = match &cfg.step_metadata_dir {
+        Some(dir) => results::read(&dir.join("results"), &cfg.step_results, ResultType::Step)?,
+        None => Vec::new(),
+    };
+    let mut artifacts = Vec::new();
     if let Some(dir) = &cfg.step_metadata_dir {
-        found.extend(results::read(
-            &dir.join("results"),
-            &cfg.step_results,
-            ResultType::Step,
-        )?);
         let step_artifacts = dir.join("artifacts").join("provenance.json");
-        found.extend(results::read_artifacts(
+        artifacts.extend(results::read_artifacts(
             &step_artifacts,
             ResultType::StepArtifacts,
         )?);
     }
     let task_artifacts = cfg.paths.artifacts_dir().join("provenance.json");
-    found.extend(results::read_artifacts(
+    artifacts.extend(results::read_artifacts(
         &task_artifacts,
         ResultType::TaskRunArtifacts,
     )?);
-    if let (Some(socket), false) = (&cfg.spire_socket, found.is_empty()) {
-        return Err(results::ResultsError::Unsigned(socket.clone()));
+    let any = !(task.is_empty() && step.is_empty() && artifacts.is_empty());
+    if let (Some(socket), true) = (&cfg.spire_socket, any) {
+        return Err(results::ResultsError::Unsigned(socket.clone()).into());
     }
-    report.entries.extend(found);
+    for group in [task, step].iter().filter(|g| !g.is_empty()) {
+        termination::append(
+            &cfg.termination_path,
+            group,
+            cfg.compress_termination_message,
+        )?;
+    }
+    report.entries.extend(artifacts);
     Ok(())
 }
 

@@ -126,13 +126,15 @@ fn sighup_is_forwarded() {
 #[test]
 fn sigterm_reaches_the_whole_process_group() {
     // The direct child ignores nothing special: it waits for a background
-    // grandchild, which records that it got TERM.
+    // grandchild, which records that it got TERM. Both traps are set before
+    // `ready` appears (the parent's first), so the signal cannot race them.
     let sb = Sandbox::new();
     let ready = sb.path("ready");
     let got = sb.path("grandchild-got-term");
     let script = format!(
-        "sh -c 'trap \"echo TERM > {got}; exit 0\" TERM; touch {ready}; while :; do sleep 0.05; done' & \
-         trap 'wait; exit 42' TERM; wait; wait",
+        "trap 'wait; exit 42' TERM; \
+         sh -c 'trap \"echo TERM > {got}; exit 0\" TERM; touch {ready}; while :; do sleep 0.05; done' & \
+         wait; wait",
         got = got.display(),
         ready = ready.display()
     );

@@ -189,17 +189,17 @@ fn message_one_byte_over_4096_fails_with_upstream_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    // Nothing is written, never a truncated message.
-    assert!(
-        !sb.pod_term(0).exists(),
-        "no termination message may be written"
-    );
+    // As upstream: the results are written on their own first (they fit), the
+    // step's StartedAt after them no longer does; never a truncated message.
+    let message = read_message(&sb.pod_term(0));
+    assert_eq!(message.len(), 1, "{message:?}");
+    assert_entry(&message, "r", &"x".repeat(n), 1);
     // The post file reflects the command's own outcome (docs/compatibility.md).
     assert!(sb.post(0).exists());
 }
 
 #[test]
-fn oversized_results_after_a_failed_command_exit_1() {
+fn oversized_results_after_a_failed_command_exit_1_with_only_started_at() {
     let sb = Sandbox::new();
     write_file(&sb.task_result_path("big"), &"y".repeat(5000));
     sb.pod_step(0)
@@ -210,11 +210,14 @@ fn oversized_results_after_a_failed_command_exit_1() {
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
     assert!(err_file(&sb.post(0)).exists());
-    assert!(!sb.pod_term(0).exists());
+    // As upstream: results that do not fit are dropped, StartedAt is kept.
+    let message = read_message(&sb.pod_term(0));
+    let keys: Vec<&str> = message.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["StartedAt"]);
 }
 
 #[test]
-fn oversized_message_leaves_existing_content_untouched() {
+fn oversized_results_keep_existing_entries_and_add_started_at() {
     let sb = Sandbox::new();
     let before = r#"[{"key":"earlier","value":"kept","type":1}]"#;
     write_file(&sb.pod_term(0), before);
@@ -226,7 +229,11 @@ fn oversized_message_leaves_existing_content_untouched() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    assert_eq!(fs::read_to_string(sb.pod_term(0)).unwrap(), before);
+    // Existing entries stay; the results are dropped, StartedAt is appended.
+    let message = read_message(&sb.pod_term(0));
+    let keys: Vec<&str> = message.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["earlier", "StartedAt"]);
+    assert_entry(&message, "earlier", "kept", 1);
 }
 
 #[test]
