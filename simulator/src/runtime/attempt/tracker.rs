@@ -99,6 +99,30 @@ impl<'a> Tracker<'a> {
         }
     }
 
+    /// Started containers that have not ended: (steps, others).
+    pub fn unfinished(&self) -> (Vec<usize>, Vec<usize>) {
+        let live = |k: &usize| self.pids[*k].is_some() && self.exits[*k].is_none();
+        let (steps, others): (Vec<usize>, Vec<usize>) = (0..self.containers.len())
+            .filter(live)
+            .partition(|k| self.step_of[*k].is_some());
+        (steps, others)
+    }
+
+    /// The attempt is stuck (see `stuck.rs`): it ends with `why`, `CANCEL`
+    /// is written and the waiting steps are killed at once (there is
+    /// nothing for them to finish); sidecars are stopped as usual once the
+    /// steps are gone.
+    pub fn stuck(&mut self, why: String) {
+        if self.ending.is_some() {
+            return;
+        }
+        self.ending = Some(Ending::Stuck(why));
+        write_downward(self.downward, "cancel", "CANCEL");
+        self.steps_kill_at = None;
+        let steps = self.step_of.clone();
+        self.kill(|k| steps[k].is_some());
+    }
+
     /// Whether every container has ended.
     pub fn all_ended(&self) -> bool {
         self.exits.iter().all(Option::is_some)
