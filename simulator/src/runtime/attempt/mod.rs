@@ -3,6 +3,7 @@
 //! (READY once sidecars are ready, CANCEL on a cancel request or the timeout,
 //! stopping sidecars when the steps are done) driven by exit and probe events.
 
+mod order;
 mod report;
 mod stuck;
 mod support;
@@ -340,6 +341,7 @@ impl<'a> Attempt<'a> {
             }
             self.check_stuck(&diagnosis, &cfss, cx.mode, tracker);
         }
+        tracker.flush_view(observer);
         drop(probers);
         Ok(())
     }
