@@ -8,20 +8,36 @@ use std::sync::Mutex;
 use conformance::backend::{sim::Sim, Backend, Settings};
 use conformance::catalog;
 use conformance::outcome::normalise;
+use simulator::runtime::isolation::{namespaces_available, Isolation};
 
 #[test]
-fn every_scenario_matches_its_snapshot_on_sim() {
+fn every_scenario_matches_its_snapshot_on_sim_with_path_mapping() {
+    run_catalog(Isolation::Paths);
+}
+
+#[test]
+fn every_scenario_matches_its_snapshot_on_sim_in_namespaces() {
+    if !namespaces_available() {
+        eprintln!("skipped: this kernel gives no mount namespaces to this user");
+        return;
+    }
+    run_catalog(Isolation::Namespaces);
+}
+
+fn run_catalog(isolation: Isolation) {
     let cases = catalog::load_dir(&catalog::default_dir()).expect("the catalog loads");
     assert!(
         cases.len() >= 30,
         "the catalog has {} scenarios, the issue asks for at least 30",
         cases.len()
     );
-    let backend = Sim::new(&Settings::default()).unwrap_or_else(|e| {
-        panic!(
-            "{e}\n(`cargo test --workspace` builds it; alone: `cargo build -p entrypoint` first)"
-        )
-    });
+    let backend = Sim::new(&Settings::default())
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e}\n(`cargo test --workspace` builds it; alone: `cargo build -p entrypoint` first)"
+            )
+        })
+        .with_isolation(isolation);
 
     // Run in parallel (the simulator mostly waits), compare on this thread.
     let outcomes: Mutex<Vec<(String, Result<String, String>)>> = Mutex::new(Vec::new());
@@ -49,7 +65,7 @@ fn every_scenario_matches_its_snapshot_on_sim() {
     for (name, result) in outcomes {
         match result {
             Err(e) => {
-                eprintln!("backend sim could not run {name}: {e}");
+                eprintln!("backend sim ({isolation:?}) could not run {name}: {e}");
                 failed.push(name);
             }
             Ok(yaml) => {
@@ -59,7 +75,7 @@ fn every_scenario_matches_its_snapshot_on_sim() {
                     });
                 }));
                 if checked.is_err() {
-                    eprintln!("backend sim: {name} differs from its snapshot (diff above)");
+                    eprintln!("backend sim ({isolation:?}): {name} differs from its snapshot (diff above)");
                     failed.push(name);
                 }
             }
@@ -67,7 +83,7 @@ fn every_scenario_matches_its_snapshot_on_sim() {
     }
     assert!(
         failed.is_empty(),
-        "backend sim: {} scenario(s) differ from their snapshots: {failed:?}",
+        "backend sim ({isolation:?}): {} scenario(s) differ from their snapshots: {failed:?}",
         failed.len()
     );
 }

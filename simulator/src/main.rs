@@ -70,6 +70,14 @@ enum Command {
         /// Time sidecars get between SIGTERM and SIGKILL once the steps are done (Go duration).
         #[arg(long, value_name = "DURATION", default_value = "1s")]
         sidecar_grace: String,
+        /// Filesystem isolation: auto, namespaces (each container in its own
+        /// mount namespace) or paths (container paths mapped into the Pod directory).
+        #[arg(long, value_name = "MODE", default_value = "auto")]
+        isolation: simulator::runtime::isolation::Isolation,
+        /// End the run as stuck when every unfinished step has waited this
+        /// long with no container ending (Go duration; default: never).
+        #[arg(long, value_name = "DURATION")]
+        hang_timeout: Option<String>,
         #[command(flatten)]
         images: Images,
         /// CustomRuns: run custom task API/KIND with the external runner CMD (repeatable).
@@ -134,6 +142,8 @@ fn main() -> ExitCode {
             quiet,
             entrypoint,
             sidecar_grace,
+            isolation,
+            hang_timeout,
             images,
             custom_task,
             custom_task_config,
@@ -162,6 +172,15 @@ fn main() -> ExitCode {
             options.keep = keep;
             options.collect_logs = logs;
             options.sidecar_grace = grace;
+            options.isolation = isolation;
+            match hang_timeout.as_deref().map(duration::parse_go_duration) {
+                None => {}
+                Some(Ok(d)) => options.hang_timeout = Some(d),
+                Some(Err(e)) => return fail(&format!("--hang-timeout: {e}"), EXIT_BAD_INPUT),
+            }
+            if !quiet {
+                eprintln!("podsim: isolation: {}", isolation.resolve());
+            }
             run(&plan, options, output, quiet)
         }
     }

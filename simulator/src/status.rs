@@ -125,6 +125,9 @@ pub enum Ending {
     PodFailed(String),
     /// A sidecar ended before it was ready.
     SidecarFailed(String),
+    /// Every unfinished step waited on a file nobody could write (the
+    /// diagnosis), or waited longer than the hang timeout.
+    Stuck(String),
 }
 
 /// Formats a time the way Kubernetes does (RFC 3339, UTC, milliseconds).
@@ -213,6 +216,7 @@ pub fn condition(ending: &Ending, steps: &[StepState], at: SystemTime) -> Condit
         ),
         Ending::PodFailed(why) => ("False", "Failed", why.clone()),
         Ending::SidecarFailed(why) => ("False", "SidecarFailed", why.clone()),
+        Ending::Stuck(why) => ("False", "Stuck", why.clone()),
         Ending::Finished => match steps.iter().find(|s| !step_ok(s)) {
             None => ("True", "Succeeded", "all steps completed".to_string()),
             Some(step) => {

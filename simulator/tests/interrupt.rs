@@ -31,17 +31,20 @@ fn processes_with(token: &str) -> Vec<String> {
     found
 }
 
-/// Waits until `path` exists, failing after a generous deadline.
-fn wait_for_file(path: &Path, deadline: Duration) {
-    let start = Instant::now();
-    while !path.exists() {
-        assert!(
-            start.elapsed() < deadline,
-            "{} never appeared",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(10));
+/// The first file named `name` under `dir`, searched depth first.
+fn find(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if entry.file_name() == name {
+            return Some(path);
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            if let Some(found) = find(&path, name) {
+                return Some(found);
+            }
+        }
     }
+    None
 }
 
 #[test]
@@ -77,14 +80,32 @@ steps:
 
     common::entrypoint();
     let child = Command::new(assert_cmd::cargo::cargo_bin("podsim"))
-        .args(["run", "-o", "yaml"])
+        // Path mode (runtime_isolation.rs covers Ctrl-C in namespace mode):
+        // the step's files under `out` do not exist on the host, so they
+        // land in its private directory inside the Pod directory, under `out`.
+        .env("PODSIM_TMPDIR", out)
+        .args(["run", "--isolation", "paths", "-o", "yaml"])
         .arg(&file)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start podsim");
     let pid = Pid::from_raw(child.id() as i32);
-    wait_for_file(&out.join("started"), Duration::from_secs(30));
+    let started = Instant::now();
+    let private = loop {
+        if let Some(found) = find(out, "started") {
+            break found.parent().expect("a directory").to_path_buf();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the step never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // `touch started` comes just before `exec sleep`: wait for the exec.
+    while processes_with(&token).len() < 3 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(
         processes_with(&token).len(),
         3,
@@ -104,10 +125,10 @@ steps:
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("reason: TaskRunCancelled"), "{stdout}");
     assert_eq!(processes_with(&token), Vec::<String>::new());
-    let workdir = std::fs::read_to_string(out.join("workdir")).expect("workdir recorded");
     assert!(
-        !Path::new(workdir.trim()).exists(),
-        "Pod directory {workdir} left behind"
+        !private.exists(),
+        "Pod directory {} left behind",
+        private.display()
     );
-    assert!(!out.join("never").exists());
+    assert_eq!(find(out, "never"), None);
 }

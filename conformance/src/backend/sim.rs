@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use simulator::plan::RunPlan;
 use simulator::render::RenderOptions;
 use simulator::runtime::controller::{Controller, Observer, RunOptions, State};
+use simulator::runtime::isolation::Isolation;
 use simulator::status;
 
 use super::{Backend, BackendError, Observation, Settings};
@@ -16,6 +17,7 @@ use crate::catalog::Case;
 pub struct Sim {
     entrypoint: PathBuf,
     images: RenderOptions,
+    isolation: Isolation,
 }
 
 impl Sim {
@@ -40,7 +42,15 @@ impl Sim {
         Ok(Self {
             entrypoint,
             images: settings.images.clone(),
+            isolation: Isolation::Auto,
         })
+    }
+
+    /// The same backend with its containers run in `isolation` (default
+    /// [`Isolation::Auto`]: namespaces where the kernel allows them).
+    pub fn with_isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = isolation;
+        self
     }
 }
 
@@ -63,6 +73,7 @@ impl Backend for Sim {
         let mut options = RunOptions::new(self.entrypoint.clone());
         options.collect_logs = true;
         options.cancel_after = case.cancel_after;
+        options.isolation = self.isolation;
         let mut ends = EndTimes::default();
         let report = Controller::new(options)
             .run(&plan, &mut ends)

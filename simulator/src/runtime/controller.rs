@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::plan::RunPlan;
 use crate::runtime::attempt::Attempt;
+use crate::runtime::isolation::{Isolation, Mode};
 use crate::runtime::podfs::PodFsError;
 use crate::runtime::process::Exit;
 use crate::status::RunStatus;
@@ -31,6 +32,12 @@ pub struct RunOptions {
     pub cancel_after: Option<Duration>,
     /// Directory the Pod directories are created in.
     pub base_dir: PathBuf,
+    /// End an attempt as stuck when every unfinished step has waited this
+    /// long without any container ending (`None`: never; waits proven
+    /// hopeless end at once regardless).
+    pub hang_timeout: Option<Duration>,
+    /// Filesystem isolation of the containers (default [`Isolation::Auto`]).
+    pub isolation: Isolation,
 }
 
 impl RunOptions {
@@ -45,6 +52,8 @@ impl RunOptions {
             cancel_grace: Duration::from_secs(2),
             cancel_after: None,
             base_dir: crate::runtime::podfs::default_base(),
+            hang_timeout: None,
+            isolation: Isolation::Auto,
         }
     }
 }
@@ -101,6 +110,8 @@ pub struct RunReport {
     pub kept: Vec<PathBuf>,
     /// Container output (with `collect_logs`).
     pub logs: Vec<ContainerLog>,
+    /// The isolation the containers ran with.
+    pub isolation: Mode,
 }
 
 /// Why a run could not be carried out at all.
@@ -205,6 +216,7 @@ impl Controller {
             },
             kept: Vec::new(),
             logs: Vec::new(),
+            isolation: self.options.isolation.resolve(),
         };
         let mut failed: Vec<RunStatus> = Vec::new();
         let cancel_at = self

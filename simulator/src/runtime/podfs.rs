@@ -210,7 +210,7 @@ impl PodFs {
             }
             mounts.insert(
                 mount.mount_path.trim_end_matches('/'),
-                (volume.as_path(), sub),
+                (volume.as_path(), sub, mount.read_only.unwrap_or(false)),
             );
         }
         let termination_path = container
@@ -219,6 +219,7 @@ impl PodFs {
             .unwrap_or("/dev/termination-log");
         let cfs = ContainerFs {
             pod: self,
+            name: &container.name,
             dir,
             mounts,
             termination_path,
@@ -277,12 +278,18 @@ fn link_into(base: &Path, container_path: &str, target: &Path) -> Result<(), Pod
 #[derive(Debug)]
 pub struct ContainerFs<'p> {
     pod: &'p PodFs,
+    name: &'p str,
     dir: PathBuf,
-    mounts: HashMap<&'p str, (&'p Path, Option<&'p str>)>,
+    mounts: HashMap<&'p str, (&'p Path, Option<&'p str>, bool)>,
     termination_path: &'p str,
 }
 
 impl ContainerFs<'_> {
+    /// The container's name.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
     /// The container's own directory (`containers/<name>`).
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -316,10 +323,25 @@ impl ContainerFs<'_> {
         if !path.starts_with('/') {
             return None;
         }
+        if let Some(host) = self.map_mounted(path) {
+            return Some(host);
+        }
+        if path == IMAGE_ENTRYPOINT {
+            return Some(self.pod.entrypoint.clone());
+        }
+        if path == self.termination_path || path == "/tekton" || path.starts_with("/tekton/") {
+            return Some(self.local(path));
+        }
+        None
+    }
+
+    /// The host path of container path `path` when it is under one of the
+    /// container's volume mounts; `None` otherwise.
+    pub fn map_mounted(&self, path: &str) -> Option<PathBuf> {
         let mut end = path.len();
         loop {
             let prefix = path[..end].trim_end_matches('/');
-            if let Some((volume, sub)) = self.mounts.get(prefix) {
+            if let Some((volume, sub, _)) = self.mounts.get(prefix) {
                 let host = match sub {
                     Some(sub) => volume.join(sub),
                     None => volume.to_path_buf(),
@@ -332,17 +354,58 @@ impl ContainerFs<'_> {
                 });
             }
             match path[..end].rfind('/') {
-                Some(0) | None => break,
+                Some(0) | None => return None,
                 Some(slash) => end = slash,
             }
         }
-        if path == IMAGE_ENTRYPOINT {
-            return Some(self.pod.entrypoint.clone());
-        }
-        if path == self.termination_path || path == "/tekton" || path.starts_with("/tekton/") {
-            return Some(self.local(path));
-        }
-        None
+    }
+
+    /// Like [`Self::map`], but a path that is neither mounted nor present on
+    /// the host (so the container could only be creating it) is the
+    /// container's own: it lands in its private directory, never in the
+    /// host's filesystem. `//...` (a URL's tail) is left alone.
+    pub fn map_private(&self, path: &str) -> Option<PathBuf> {
+        self.map(path).or_else(|| {
+            let private = path.starts_with('/')
+                && !path.starts_with("//")
+                && path.len() > 1
+                && Path::new(path).symlink_metadata().is_err();
+            private.then(|| self.local(path))
+        })
+    }
+
+    /// The container's mounts for namespace mode: every volume mount
+    /// (`subPath` resolved, `readOnly` kept), the termination message file
+    /// at its path, and the entrypoint binary at `/ko-app/entrypoint`.
+    pub fn binds(&self) -> Vec<crate::runtime::sandbox::Bind> {
+        use crate::runtime::sandbox::Bind;
+        let mut binds: Vec<Bind> = self
+            .mounts
+            .iter()
+            .map(|(target, (volume, sub, read_only))| Bind {
+                source: match sub {
+                    Some(sub) => volume.join(sub),
+                    None => volume.to_path_buf(),
+                },
+                target: if target.is_empty() {
+                    "/".to_string()
+                } else {
+                    target.to_string()
+                },
+                read_only: *read_only,
+            })
+            .collect();
+        binds.push(Bind {
+            source: self.termination_file(),
+            target: self.termination_path.to_string(),
+            read_only: false,
+        });
+        binds.push(Bind {
+            source: self.pod.entrypoint.clone(),
+            target: IMAGE_ENTRYPOINT.to_string(),
+            read_only: true,
+        });
+        binds
     }
 
     /// Maps a working directory: like [`Self::map`], but a path the container
@@ -370,7 +433,12 @@ impl ContainerFs<'_> {
                 let end = (i..bytes.len())
                     .find(|&j| !is_path_char(bytes[j]))
                     .unwrap_or(bytes.len());
-                if let Some(host) = self.map(&text[i..end]) {
+                if let Some(host) = self.map_private(&text[i..end]) {
+                    if host.starts_with(&self.dir) {
+                        if let Some(parent) = host.parent() {
+                            let _ = fs::create_dir_all(parent);
+                        }
+                    }
                     out.push_str(&text[copied..i]);
                     out.push_str(&host.to_string_lossy());
                     copied = end;

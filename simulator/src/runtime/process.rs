@@ -16,7 +16,9 @@ use nix::sys::signal::{kill, killpg, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
+use crate::runtime::isolation::Mode;
 use crate::runtime::podfs::ContainerFs;
+use crate::runtime::sandbox::{self, Sandbox};
 use crate::runtime::spawn::{spawn_session, SpawnRequest};
 
 /// Why a container could not be started.
@@ -82,7 +84,11 @@ pub fn spawn(
     container: &Container,
     cfs: &ContainerFs<'_>,
     hostname: &str,
+    mode: Mode,
 ) -> Result<u32, SpawnError> {
+    if mode == Mode::Namespaces {
+        return spawn_isolated(container, cfs, hostname);
+    }
     let err = |action: &str| {
         let container = container.name.clone();
         let action = action.to_string();
@@ -144,6 +150,73 @@ pub fn spawn(
         output: &output,
     };
     spawn_session(&request).map_err(err(&format!("start {program}")))
+}
+
+/// [`spawn`] in namespace mode: the container's own command, environment
+/// and working directory (default `/`), unrewritten, in a mount namespace
+/// of its own (see [`sandbox`]).
+fn spawn_isolated(
+    container: &Container,
+    cfs: &ContainerFs<'_>,
+    hostname: &str,
+) -> Result<u32, SpawnError> {
+    let err = |action: &str| {
+        let container = container.name.clone();
+        let action = action.to_string();
+        move |source| SpawnError::Io {
+            container,
+            action,
+            source,
+        }
+    };
+    let argv: Vec<String> = container
+        .command
+        .iter()
+        .flatten()
+        .chain(container.args.iter().flatten())
+        .cloned()
+        .collect();
+    if container.command.as_ref().is_none_or(Vec::is_empty) || argv.is_empty() {
+        return Err(SpawnError::NoCommand(container.name.clone()));
+    }
+    let output: File = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(cfs.log_file())
+        .map_err(err("open log"))?;
+    let home = if crate::runtime::isolation::is_root() {
+        "/root"
+    } else {
+        "/"
+    };
+    let mut env: Vec<(String, String)> = vec![
+        (
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".to_string()),
+        ),
+        ("HOME".to_string(), home.to_string()),
+        ("HOSTNAME".to_string(), hostname.to_string()),
+    ];
+    for var in container.env.iter().flatten() {
+        if let Some(value) = &var.value {
+            env.retain(|(k, _)| *k != var.name);
+            env.push((var.name.clone(), value.clone()));
+        }
+    }
+    let workdir = container
+        .working_dir
+        .as_deref()
+        .filter(|d| d.starts_with('/'))
+        .unwrap_or("/");
+    let request = Sandbox {
+        dir: cfs.dir(),
+        binds: cfs.binds(),
+        argv: &argv,
+        env: &env,
+        workdir,
+        output: &output,
+    };
+    sandbox::spawn(&request).map_err(err(&format!("start {} in its namespace", argv[0])))
 }
 
 /// Waits for the child `pid` (started by [`spawn`]) to end.

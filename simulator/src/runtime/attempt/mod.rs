@@ -3,7 +3,9 @@
 //! (READY once sidecars are ready, CANCEL on a cancel request or the timeout,
 //! stopping sidecars when the steps are done) driven by exit and probe events.
 
+mod order;
 mod report;
+mod stuck;
 mod support;
 mod tracker;
 
@@ -20,9 +22,11 @@ use crate::render::DOWNWARD_VOLUME;
 use crate::runtime::controller::{
     next_event, watch_exit, ContainerLog, Event, Observer, RunError, RunOptions, State, Target,
 };
+use crate::runtime::isolation::Mode;
 use crate::runtime::podfs::{ContainerFs, PodFs};
 use crate::runtime::probe;
 use crate::runtime::process::{kill_sessions, signal_group, spawn, Exit};
+use crate::runtime::waits::Gate;
 use crate::status::Ending;
 use support::{host_check, localize_scripts};
 use tracker::Tracker;
@@ -49,6 +53,7 @@ struct Context<'r> {
     timeout_at: Option<Instant>,
     cancel_at: Option<Instant>,
     sessions: HashSet<i32>,
+    mode: Mode,
 }
 
 impl Context<'_> {
@@ -99,6 +104,7 @@ impl<'a> Attempt<'a> {
             timeout_at: self.plan.timeout.map(|t| Instant::now() + t),
             cancel_at: self.cancel_at,
             sessions: HashSet::new(),
+            mode: self.options.isolation.resolve(),
         };
         let no_containers = Vec::new();
         let (inits, containers) = match &pod.spec {
@@ -168,7 +174,7 @@ impl<'a> Attempt<'a> {
         for (i, init) in inits.iter().enumerate() {
             observer.state(&init.name, &State::Running);
             let cfs = podfs.container(init)?;
-            let pid = match spawn(init, &cfs, &cx.hostname) {
+            let pid = match spawn(init, &cfs, &cx.hostname, cx.mode) {
                 Ok(pid) => pid,
                 Err(e) => {
                     tracker.ending = Some(Ending::PodFailed(e.to_string()));
@@ -231,10 +237,12 @@ impl<'a> Attempt<'a> {
             .iter()
             .map(|c| podfs.container(c))
             .collect::<Result<_, _>>()?;
-        localize_scripts(containers, &cfss);
+        if cx.mode == Mode::Paths {
+            localize_scripts(containers, &cfss);
+        }
         for (k, container) in containers.iter().enumerate() {
             observer.state(&container.name, &State::Waiting);
-            match spawn(container, &cfss[k], &cx.hostname) {
+            match spawn(container, &cfss[k], &cx.hostname, cx.mode) {
                 Ok(pid) => {
                     tracker.pids[k] = Some(pid);
                     cx.sessions.insert(pid as i32);
@@ -265,7 +273,8 @@ impl<'a> Attempt<'a> {
                 None if tracker.pids[k].is_some() => tracker.sidecar_ready(s, observer),
                 None => {}
                 Some(p) => {
-                    let check = host_check(&p.check, &containers[k], &cfss[k]);
+                    let check =
+                        host_check(&p.check, &containers[k], &cfss[k], cx.mode, tracker.pids[k]);
                     let (tx, attempt) = (self.tx.clone(), self.n);
                     let on_ready = move || {
                         drop(tx.send(Event::ProbeReady {
@@ -280,9 +289,22 @@ impl<'a> Attempt<'a> {
         if self.plan.sidecars.is_empty() {
             tracker.first_step_runs(observer);
         }
+        let diagnosis = stuck::Diagnosis::new(containers.iter().map(Gate::of).collect());
+        let hang_timeout = self.options.hang_timeout;
+        let mut hang_at = hang_timeout.map(|t| Instant::now() + t);
+        self.check_stuck(&diagnosis, &cfss, cx.mode, tracker);
 
         while !tracker.all_ended() {
-            match next_event(cx.rx, tracker.deadline(cx.deadline())) {
+            let deadline = tracker
+                .deadline(cx.deadline())
+                .into_iter()
+                .chain(hang_at.filter(|_| tracker.ending.is_none()))
+                .min();
+            let event = next_event(cx.rx, deadline);
+            if event.is_some() {
+                hang_at = hang_timeout.map(|t| Instant::now() + t);
+            }
+            match event {
                 Some(Event::Exited {
                     attempt,
                     target: Target::Main(k),
@@ -297,6 +319,12 @@ impl<'a> Attempt<'a> {
                 Some(Event::Cancel) => tracker.cancel(observer),
                 Some(Event::Interrupt) => tracker.interrupt(),
                 Some(_) => {}
+                None if hang_at.is_some_and(|at| at <= Instant::now())
+                    && tracker.ending.is_none() =>
+                {
+                    hang_at = hang_timeout.map(|t| Instant::now() + t);
+                    self.check_hang_timeout(&diagnosis, &cfss, cx.mode, tracker);
+                }
                 None => {
                     let now = Instant::now();
                     if !tracker.deadline_passed(now) {
@@ -311,8 +339,81 @@ impl<'a> Attempt<'a> {
                     }
                 }
             }
+            self.check_stuck(&diagnosis, &cfss, cx.mode, tracker);
         }
+        tracker.flush_view(observer);
         drop(probers);
         Ok(())
+    }
+
+    /// Ends the attempt as stuck when the diagnosis proves it.
+    fn check_stuck(
+        &self,
+        diagnosis: &stuck::Diagnosis,
+        cfss: &[ContainerFs<'_>],
+        mode: Mode,
+        tracker: &mut Tracker<'_>,
+    ) {
+        if tracker.ending.is_some() {
+            return;
+        }
+        let (steps, others) = tracker.unfinished();
+        let exists = |k: usize, path: &str| file_exists(&cfss[k], mode, tracker.pids[k], path);
+        let snapshot = stuck::Snapshot {
+            unfinished_steps: &steps,
+            unfinished_others: &others,
+            exists: &exists,
+        };
+        if let Some(why) = diagnosis.stuck(&snapshot) {
+            tracker.stuck(why);
+        }
+    }
+
+    /// `--hang-timeout` passed without an event: stuck if every unfinished
+    /// step is still waiting.
+    fn check_hang_timeout(
+        &self,
+        diagnosis: &stuck::Diagnosis,
+        cfss: &[ContainerFs<'_>],
+        mode: Mode,
+        tracker: &mut Tracker<'_>,
+    ) {
+        let (steps, others) = tracker.unfinished();
+        let exists = |k: usize, path: &str| file_exists(&cfss[k], mode, tracker.pids[k], path);
+        let snapshot = stuck::Snapshot {
+            unfinished_steps: &steps,
+            unfinished_others: &others,
+            exists: &exists,
+        };
+        if let Some(waiting) = diagnosis.all_waiting(&snapshot) {
+            let limit = humantime::format_duration(self.options.hang_timeout.unwrap_or_default());
+            let why: Vec<String> = waiting
+                .iter()
+                .map(|(k, file)| {
+                    format!(
+                        "'{}' still waits for {file} after the hang timeout ({limit})",
+                        cfss[*k].name()
+                    )
+                })
+                .collect();
+            tracker.stuck(why.join("; "));
+        }
+    }
+}
+
+/// Whether container path `path` exists as the container sees it: through
+/// the path mapping, or through its process's root in namespace mode.
+/// A container whose process is gone counts as having every file (it waits
+/// on nothing).
+fn file_exists(cfs: &ContainerFs<'_>, mode: Mode, pid: Option<u32>, path: &str) -> bool {
+    if pid.is_some_and(|pid| !stuck::alive(pid)) {
+        return true;
+    }
+    match (mode, pid) {
+        (Mode::Namespaces, Some(pid)) => match cfs.map_mounted(path) {
+            Some(host) => host.exists(),
+            None => stuck::through_root(pid, path).exists(),
+        },
+        _ => cfs.map_private(path).is_some_and(|p| p.exists()),
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use k8s_openapi::api::core::v1::Container;
 
 use crate::plan::ProbeCheck;
+use crate::runtime::isolation::Mode;
 use crate::runtime::podfs::ContainerFs;
 use crate::runtime::probe::HostCheck;
 use crate::script::SCRIPTS_DIR;
@@ -40,7 +41,12 @@ pub(super) fn host_check(
     check: &ProbeCheck,
     container: &Container,
     cfs: &ContainerFs<'_>,
+    mode: Mode,
+    pid: Option<u32>,
 ) -> HostCheck {
+    if let (Mode::Namespaces, Some(pid)) = (mode, pid) {
+        return isolated_check(check, container, pid);
+    }
     match check {
         ProbeCheck::File(path) => {
             HostCheck::File(cfs.map(path).unwrap_or_else(|| PathBuf::from(path)))
@@ -64,6 +70,48 @@ pub(super) fn host_check(
             )
             .collect(),
         },
+    }
+}
+
+/// A probe seen from inside container `pid`'s mount namespace: a file probe
+/// looks through `/proc/<pid>/root`, an exec probe runs with `nsenter` in
+/// the container's namespaces, root and working directory.
+fn isolated_check(check: &ProbeCheck, container: &Container, pid: u32) -> HostCheck {
+    match check {
+        ProbeCheck::File(path) => HostCheck::File(
+            PathBuf::from(format!("/proc/{pid}/root")).join(path.trim_start_matches('/')),
+        ),
+        ProbeCheck::Exec(argv) => {
+            let mut full = vec![
+                "nsenter".to_string(),
+                format!("--target={pid}"),
+                "--mount".to_string(),
+                "--root".to_string(),
+                "--wd".to_string(),
+            ];
+            if !crate::runtime::isolation::is_root() {
+                full.push("--user".to_string());
+                full.push("--preserve-credentials".to_string());
+            }
+            full.push("--".to_string());
+            full.extend(argv.iter().cloned());
+            HostCheck::Exec {
+                argv: full,
+                dir: PathBuf::from("/"),
+                env: std::iter::once((
+                    "PATH".to_string(),
+                    std::env::var("PATH").unwrap_or_default(),
+                ))
+                .chain(
+                    container
+                        .env
+                        .iter()
+                        .flatten()
+                        .filter_map(|e| Some((e.name.clone(), e.value.clone()?))),
+                )
+                .collect(),
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Container;
 use nix::sys::signal::Signal;
 
+use super::order::ViewOrder;
 use super::support::{read_entries, write_downward};
 use crate::plan::RunPlan;
 use crate::runtime::controller::{Observer, RunOptions, State};
@@ -44,6 +45,8 @@ pub(super) struct Tracker<'a> {
     /// When sidecars still running after SIGTERM are killed.
     sidecars_kill_at: Option<Instant>,
     guard_at: Option<Instant>,
+    /// What the observer is told about steps, in causal order.
+    order: ViewOrder,
 }
 
 impl<'a> Tracker<'a> {
@@ -74,6 +77,10 @@ impl<'a> Tracker<'a> {
                 sidecar_of[*k] = Some(s);
             }
         }
+        let order = ViewOrder::new(
+            containers,
+            step_containers.iter().flatten().copied().collect(),
+        );
         Self {
             plan,
             containers,
@@ -96,7 +103,32 @@ impl<'a> Tracker<'a> {
             steps_kill_at: None,
             sidecars_kill_at: None,
             guard_at: None,
+            order,
         }
+    }
+
+    /// Started containers that have not ended: (steps, others).
+    pub fn unfinished(&self) -> (Vec<usize>, Vec<usize>) {
+        let live = |k: &usize| self.pids[*k].is_some() && self.exits[*k].is_none();
+        let (steps, others): (Vec<usize>, Vec<usize>) = (0..self.containers.len())
+            .filter(live)
+            .partition(|k| self.step_of[*k].is_some());
+        (steps, others)
+    }
+
+    /// The attempt is stuck (see `stuck.rs`): it ends with `why`, `CANCEL`
+    /// is written and the waiting steps are killed at once (there is
+    /// nothing for them to finish); sidecars are stopped as usual once the
+    /// steps are gone.
+    pub fn stuck(&mut self, why: String) {
+        if self.ending.is_some() {
+            return;
+        }
+        self.ending = Some(Ending::Stuck(why));
+        write_downward(self.downward, "cancel", "CANCEL");
+        self.steps_kill_at = None;
+        let steps = self.step_of.clone();
+        self.kill(|k| steps[k].is_some());
     }
 
     /// Whether every container has ended.
@@ -164,10 +196,16 @@ impl<'a> Tracker<'a> {
     }
 
     /// Reports step 0 as running (no sidecars to wait for, or all ready).
-    pub fn first_step_runs(&self, observer: &mut dyn Observer) {
-        if let Some(first) = self.plan.steps.first() {
-            observer.state(&first.container, &State::Running);
+    pub fn first_step_runs(&mut self, observer: &mut dyn Observer) {
+        if let Some(Some(first)) = self.step_containers.first() {
+            self.order
+                .running(*first, &self.containers[*first].name, observer);
         }
+    }
+
+    /// The attempt is over: every step end still held back is reported.
+    pub fn flush_view(&mut self, observer: &mut dyn Observer) {
+        self.order.flush(self.containers, observer, true);
     }
 
     /// Container `k` ended with `exit`; `termination` is its message file.
@@ -187,22 +225,15 @@ impl<'a> Tracker<'a> {
             signal_group(pid, Signal::SIGKILL);
         }
         let name = &self.containers[k].name;
-        if let Some(j) = self.step_of[k] {
+        if self.step_of[k].is_some() {
             self.steps_left -= 1;
             self.entries[k] = read_entries(termination);
             let t = status::step_terminated(&exit, &self.entries[k], self.ending.is_some());
-            observer.state(
-                name,
-                &State::Ended {
-                    reason: t.reason,
-                    exit_code: t.exit_code,
-                },
-            );
-            if let Some(Some(next)) = self.step_containers.get(j + 1) {
-                if self.exits[*next].is_none() {
-                    observer.state(&self.containers[*next].name, &State::Running);
-                }
-            }
+            let ended = State::Ended {
+                reason: t.reason,
+                exit_code: t.exit_code,
+            };
+            self.order.ended(k, ended, self.containers, observer);
         } else {
             let (exit_code, reason) = self.container_exit(k).unwrap_or((exit.code, "Error"));
             observer.state(
