@@ -27,6 +27,9 @@ fn approval_example_passes_every_applicable_must() {
         "sh ../examples/customrun-approval.sh",
         "--deadline",
         "20s",
+        // Generous: the runner starts jq several times and the machine may be busy.
+        "--grace",
+        "10s",
     ])
     .success()
     .get_output()

@@ -113,3 +113,47 @@ fn bad_input_is_one_line_and_exit_2() {
             "--custom-task \"nonsense\": expected API/KIND=CMD",
         ));
 }
+
+#[test]
+fn ctrl_c_cancels_the_customrun_and_exits_130() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wait.yaml");
+    let text = std::fs::read_to_string("../examples/customrun-approval.yaml")
+        .unwrap()
+        .replace("value: approve", "value: wait");
+    std::fs::write(&file, text).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("podsim"))
+        .args(["run", file.to_str().unwrap(), "--custom-task", APPROVAL])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    // The event: podsim shows the runner's Unknown status.
+    while !line.contains("Unknown Running") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "podsim ended early"
+        );
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = stdout.read_to_string(&mut out);
+        let _ = tx.send((child.wait().unwrap(), out));
+    });
+    let (exit, out) = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("podsim did not end after SIGINT");
+    assert_eq!(exit.code(), Some(130));
+    assert_eq!(
+        out,
+        "release-approval: CustomRunCancelled (CustomRun cancelled: podsim was interrupted.)\n"
+    );
+}
