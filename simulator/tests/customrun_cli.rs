@@ -87,6 +87,16 @@ fn bad_input_is_one_line_and_exit_2() {
     )
     .unwrap();
     podsim()
+        .args(["validate", "../examples/customrun-approval.yaml"])
+        .assert()
+        .success()
+        .stdout("../examples/customrun-approval.yaml: ok\n");
+    podsim()
+        .args(["validate", both.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("got both"));
+    podsim()
         .args(["run", both.to_str().unwrap()])
         .assert()
         .code(2)
