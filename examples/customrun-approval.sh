@@ -9,10 +9,6 @@
 # `unsupported: [timeout]` (podsim then rejects CustomRuns that set one).
 set -u
 read -r run || exit 1
-field() { printf '%s' "$run" | jq -r "$1"; }
-decision=$(field '.spec.params[]? | select(.name=="decision") | .value')
-approver=$(field '.spec.params[]? | select(.name=="approver") | .value')
-retries=$(field '.spec.retries // 0')
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 start=$(now)
 retried='[]'
@@ -33,6 +29,10 @@ cancel_if_asked() { # $1: a CustomRun line
 # The simulator also sends SIGTERM on cancellation; we act on the stdin line instead.
 trap '' TERM
 cancel_if_asked "$run"
+field() { printf '%s' "$run" | jq -r "$1"; }
+decision=$(field '.spec.params[]? | select(.name=="decision") | .value')
+approver=$(field '.spec.params[]? | select(.name=="approver") | .value')
+retries=$(field '.spec.retries // 0')
 try=0
 while :; do
   report Unknown Running "waiting for a decision (try $((try + 1)))"

@@ -127,6 +127,9 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Validate { file } if simulator::customrun::cli::is_customrun(&file) => {
+            simulator::customrun::cli::validate_file(&file)
+        }
         Command::Validate { file } => match load_plan(&file, &RenderOptions::default()) {
             Ok(_) => {
                 println!("{}: ok", file.display());

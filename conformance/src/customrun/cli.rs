@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     pub unsupported: Option<Vec<String>>,
     /// Time a local runner gets between cancellation and SIGKILL (Go duration).
-    #[arg(long, value_name = "DURATION", default_value = "1s")]
+    #[arg(long, value_name = "DURATION", default_value = "2s")]
     pub grace: String,
     /// How long a run may take to reach the state a check waits for (Go duration).
     #[arg(long, value_name = "DURATION", default_value = "10s")]

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 #[cfg(feature = "kind")]
 pub mod cluster;
+mod musts;
 pub mod profile;
 pub mod target;
 

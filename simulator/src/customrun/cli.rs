@@ -45,6 +45,24 @@ pub fn load(file: &Path) -> Result<CustomRun, String> {
         .map_err(|e| format!("{}: {}: {}", file.display(), e.path(), e.inner()))
 }
 
+/// `podsim validate` for a CustomRun: prints `FILE: ok`, or one line saying
+/// what is wrong and exits 2.
+pub fn validate_file(file: &Path) -> ExitCode {
+    let checked = load(file).and_then(|run| {
+        super::validate::validate(&run).map_err(|invalid| format!("{}: {invalid}", file.display()))
+    });
+    match checked {
+        Ok(()) => {
+            println!("{}: ok", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("podsim: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// Runs the CustomRun in `file`: exit 0 when it succeeded, 1 when it failed,
 /// 2 on bad input (unreadable file, unknown fields, invalid spec, bad
 /// `--custom-task`, no runner for its type), 130 after Ctrl-C (which cancels
