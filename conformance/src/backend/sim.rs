@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use simulator::plan::RunPlan;
 use simulator::render::RenderOptions;
 use simulator::runtime::controller::{Controller, Observer, RunOptions, State};
-use simulator::runtime::isolation::Isolation;
+use simulator::runtime::isolation::{namespaces_available, Isolation};
 use simulator::status;
 
 use super::{Backend, BackendError, Observation, Settings};
@@ -18,22 +18,29 @@ pub struct Sim {
     entrypoint: PathBuf,
     images: RenderOptions,
     isolation: Isolation,
+    upstream: bool,
 }
 
 impl Sim {
     /// A sim backend using `settings.entrypoint_binary` or the binary
     /// [`simulator::locate::entrypoint`] finds. Fails when there is none.
     pub fn new(settings: &Settings) -> Result<Self, BackendError> {
-        if settings.upstream {
-            // Upstream's binary has /tekton/results, /tekton/steps... built in;
-            // in path mode those would be the host's own directories.
-            return Err(BackendError::Unavailable {
-                backend: "sim",
-                why: "upstream's entrypoint uses fixed /tekton paths, so it needs a private \
-                      /tekton per container (the simulator's namespace isolation)"
-                    .to_string(),
-            });
-        }
+        // Upstream's binary has /tekton/results, /tekton/steps... built in:
+        // only a private /tekton per container keeps it off the host's own.
+        let isolation = if settings.upstream {
+            if !namespaces_available() {
+                return Err(BackendError::Unavailable {
+                    backend: "sim",
+                    why: "upstream's entrypoint uses fixed /tekton paths, so it needs each \
+                          container in its own mount namespace, which this process cannot \
+                          create (run as root, or allow unprivileged user namespaces)"
+                        .to_string(),
+                });
+            }
+            Isolation::Namespaces
+        } else {
+            Isolation::Auto
+        };
         let entrypoint = simulator::locate::entrypoint(settings.entrypoint_binary.as_deref())
             .map_err(|e| BackendError::Unavailable {
                 backend: "sim",
@@ -42,14 +49,18 @@ impl Sim {
         Ok(Self {
             entrypoint,
             images: settings.images.clone(),
-            isolation: Isolation::Auto,
+            isolation,
+            upstream: settings.upstream,
         })
     }
 
     /// The same backend with its containers run in `isolation` (default
     /// [`Isolation::Auto`]: namespaces where the kernel allows them).
+    /// Upstream's entrypoint always keeps namespaces (see [`Sim::new`]).
     pub fn with_isolation(mut self, isolation: Isolation) -> Self {
-        self.isolation = isolation;
+        if !self.upstream {
+            self.isolation = isolation;
+        }
         self
     }
 }
