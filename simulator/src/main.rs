@@ -14,6 +14,7 @@ use simulator::render::{render, RenderOptions};
 use simulator::runtime::controller::{Controller, Observer, RunOptions, RunReport, Silent};
 use simulator::tekton::cli::{prepare_run, TektonArgs};
 use simulator::tekton::model::TaskSpec;
+use simulator::tekton::pipeline::cli::{self as pipeline_cli, Action};
 use simulator::tekton::resolve::Documents;
 use simulator::tekton::status::TaskRunStatus;
 use simulator::validate::validate;
@@ -123,7 +124,9 @@ fn main() -> ExitCode {
             files,
             images,
             tekton,
-        } => match load_plan(&files, &images.options(), &tekton) {
+        } => match pipeline_cli::handle(&files, &tekton, &images.options(), Action::Render)
+            .map_or_else(|| load_plan(&files, &images.options(), &tekton), Err)
+        {
             Ok((input, plan, _)) => {
                 let text = match &input {
                     Input::Scenario(s) => serde_norway::to_string(&render(s, &images.options())),
@@ -135,7 +138,12 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Validate { files, tekton } => {
-            match load_plan(&files, &RenderOptions::default(), &tekton) {
+            let pipeline =
+                pipeline_cli::handle(&files, &tekton, &RenderOptions::default(), Action::Validate);
+            match pipeline.map_or_else(
+                || load_plan(&files, &RenderOptions::default(), &tekton),
+                Err,
+            ) {
                 Ok(_) => {
                     for file in &files {
                         println!("{}: ok", file.display());
@@ -157,9 +165,6 @@ fn main() -> ExitCode {
             sidecar_grace,
             images,
         } => {
-            let Ok((_, plan, task_spec)) = load_plan(&files, &images.options(), &tekton) else {
-                return ExitCode::from(EXIT_BAD_INPUT);
-            };
             let cancel_after = match cancel_after.as_deref().map(duration::parse_go_duration) {
                 None => None,
                 Some(Ok(d)) => Some(d),
@@ -177,6 +182,19 @@ fn main() -> ExitCode {
             options.keep = keep;
             options.collect_logs = logs;
             options.sidecar_grace = grace;
+            let action = Action::Run {
+                options: options.clone(),
+                json: output.map(|f| matches!(f, Format::Json)),
+                logs,
+                quiet,
+                cancel_after,
+            };
+            if let Some(code) = pipeline_cli::handle(&files, &tekton, &images.options(), action) {
+                return code;
+            }
+            let Ok((_, plan, task_spec)) = load_plan(&files, &images.options(), &tekton) else {
+                return ExitCode::from(EXIT_BAD_INPUT);
+            };
             options.cancel_after = cancel_after;
             run(&plan, options, output, quiet, task_spec)
         }

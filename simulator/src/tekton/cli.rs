@@ -45,26 +45,35 @@ pub fn parse_param(text: &str) -> Result<(String, ParamValue), String> {
     Ok((name.to_string(), value))
 }
 
-/// Prepares the run object of `documents` with the flags: `-f` directories
-/// are read, the TaskRun (or lone Task) found and its Task resolved, then
-/// [`prepare`]d. Fails with the lines to print, each naming the flag, file or
-/// field at fault.
-pub fn prepare_run(
+/// What the flags add to the files: definitions from `-f`, parameters,
+/// workspace directories, image commands.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    /// `--param` values.
+    pub params: Vec<(String, ParamValue)>,
+    /// `--workspace` directories (canonical).
+    pub workspace_dirs: BTreeMap<String, PathBuf>,
+    /// `--image-command` (and podman when asked).
+    pub images: ImageCommands,
+}
+
+/// Reads the `-f` directories into `documents` (their Tasks and Pipelines
+/// only: the run object comes from the files) and parses the other flags.
+/// Fails with the line to print, naming the flag at fault.
+pub fn library(
     mut documents: Documents,
     args: &TektonArgs,
-    options: &RenderOptions,
-    ask_podman: bool,
-) -> Result<Prepared, Vec<String>> {
+) -> Result<(Documents, Library), Vec<String>> {
     let one = |e: String| vec![e];
     for dir in &args.dirs {
         let found = load_dir(dir).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;
         // A directory lends definitions; the run object comes from the files.
-        documents.0.extend(
-            found
-                .0
-                .into_iter()
-                .filter(|(_, d)| matches!(d, super::resolve::Document::Task(_))),
-        );
+        documents.0.extend(found.0.into_iter().filter(|(_, d)| {
+            matches!(
+                d,
+                super::resolve::Document::Task(_) | super::resolve::Document::Pipeline(_)
+            )
+        }));
     }
     let params = args
         .params
@@ -88,20 +97,43 @@ pub fn prepare_run(
         workspace_dirs.insert(name.to_string(), dir);
     }
     let mut images = ImageCommands {
-        ask_podman,
+        ask_podman: true,
         ..ImageCommands::default()
     };
     for text in &args.image_commands {
         let (image, command) = parse_flag(text).map_err(one)?;
         images.given.insert(image, command);
     }
+    Ok((
+        documents,
+        Library {
+            params,
+            workspace_dirs,
+            images,
+        },
+    ))
+}
+
+/// Prepares the run object of `documents` with the flags: `-f` directories
+/// are read, the TaskRun (or lone Task) found and its Task resolved, then
+/// [`prepare`]d; `ask_podman` lets image-only steps ask the local image
+/// store. Fails with the lines to print, each naming the flag, file or
+/// field at fault.
+pub fn prepare_run(
+    documents: Documents,
+    args: &TektonArgs,
+    options: &RenderOptions,
+    ask_podman: bool,
+) -> Result<Prepared, Vec<String>> {
+    let (documents, mut library) = library(documents, args)?;
+    library.images.ask_podman = ask_podman;
     let (run, spec, task_name) = documents
-        .run_object(&params)
-        .map_err(|e| one(e.to_string()))?;
+        .run_object(&library.params)
+        .map_err(|e| vec![e.to_string()])?;
     let context = Context {
-        workspace_dirs,
+        workspace_dirs: library.workspace_dirs,
         extra: BTreeMap::new(),
-        images,
+        images: library.images,
     };
     let run_name = run.metadata.name_or("taskrun");
     prepare(&run, &spec, &task_name, &context, options).map_err(|problems| {

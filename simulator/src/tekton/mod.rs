@@ -13,6 +13,7 @@ pub mod check;
 pub mod cli;
 pub mod image;
 pub mod model;
+pub mod pipeline;
 pub mod resolve;
 pub mod status;
 pub mod substitute;

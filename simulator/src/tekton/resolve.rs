@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::model::{Param, ParamValue, Ref, Task, TaskRun, TaskRunSpec, TaskSpec};
+use super::model::{
+    Param, ParamValue, Pipeline, PipelineRun, Ref, Task, TaskRun, TaskRunSpec, TaskSpec,
+};
 use crate::input::{typed_at, InputError};
 
 /// The Tekton API groups podsim reads.
@@ -18,6 +20,10 @@ pub enum Document {
     Task(Box<Task>),
     /// A TaskRun.
     TaskRun(Box<TaskRun>),
+    /// A Pipeline.
+    Pipeline(Box<Pipeline>),
+    /// A PipelineRun.
+    PipelineRun(Box<PipelineRun>),
 }
 
 /// Tekton documents, with the file each came from.
@@ -90,18 +96,14 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
         let doc = match kind {
             "Task" => Document::Task(Box::new(typed_at(file, &chunk, offset)?)),
             "TaskRun" => Document::TaskRun(Box::new(typed_at(file, &chunk, offset)?)),
-            "Pipeline" | "PipelineRun" => {
-                return Err(InputError::Other {
-                    file: file.to_string(),
-                    message: format!(
-                        "kind {kind:?} is not supported yet: podsim runs Tasks and TaskRuns"
-                    ),
-                })
-            }
+            "Pipeline" => Document::Pipeline(Box::new(typed_at(file, &chunk, offset)?)),
+            "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, &chunk, offset)?)),
             other => {
                 return Err(InputError::Other {
                     file: file.to_string(),
-                    message: format!("kind {other:?} is not supported: give a Task or TaskRun"),
+                    message: format!(
+                        "kind {other:?} is not supported: give a Task, TaskRun, Pipeline or PipelineRun"
+                    ),
                 })
             }
         };
@@ -180,7 +182,7 @@ impl Documents {
             .iter()
             .filter_map(|(_, d)| match d {
                 Document::TaskRun(r) => Some(&**r),
-                Document::Task(_) => None,
+                _ => None,
             })
             .collect();
         let mut run = match runs.as_slice() {
@@ -214,7 +216,7 @@ impl Documents {
     fn tasks(&self) -> impl Iterator<Item = &Task> {
         self.0.iter().filter_map(|(_, d)| match d {
             Document::Task(t) => Some(&**t),
-            Document::TaskRun(_) => None,
+            _ => None,
         })
     }
 
@@ -290,5 +292,108 @@ fn synthesise(task: &Task) -> TaskRun {
             ..TaskRunSpec::default()
         },
         status: None,
+    }
+}
+
+impl Documents {
+    /// The PipelineRun to run, if the files hold one, or one synthesised
+    /// (`<pipeline>-run`) for a lone Pipeline when there is no TaskRun.
+    /// `None`: the run object is a TaskRun or Task.
+    pub fn pipeline_run(&self) -> Result<Option<PipelineRun>, ResolveError> {
+        let runs: Vec<&PipelineRun> = self
+            .0
+            .iter()
+            .filter_map(|(_, d)| match d {
+                Document::PipelineRun(r) => Some(&**r),
+                _ => None,
+            })
+            .collect();
+        let has_task_run = self
+            .0
+            .iter()
+            .any(|(_, d)| matches!(d, Document::TaskRun(_)));
+        match runs.as_slice() {
+            [one] if !has_task_run => Ok(Some((*one).clone())),
+            [] if !has_task_run => {
+                let pipelines: Vec<&Pipeline> = self.pipelines().collect();
+                match pipelines.as_slice() {
+                    [] => Ok(None),
+                    [one] => {
+                        let name = one.metadata.name_or("pipeline");
+                        Ok(Some(PipelineRun {
+                            api_version: "tekton.dev/v1".into(),
+                            kind: "PipelineRun".into(),
+                            metadata: super::model::Meta {
+                                name: Some(format!("{name}-run")),
+                                namespace: one.metadata.namespace.clone(),
+                                ..Default::default()
+                            },
+                            spec: super::model::PipelineRunSpec {
+                                pipeline_ref: Some(Ref {
+                                    name: Some(name),
+                                    ..Ref::default()
+                                }),
+                                ..Default::default()
+                            },
+                            status: None,
+                        }))
+                    }
+                    many => Err(ResolveError::Ambiguous(format!(
+                        "{} Pipelines and no PipelineRun",
+                        many.len()
+                    ))),
+                }
+            }
+            [] => Ok(None),
+            _ => Err(ResolveError::Ambiguous(format!(
+                "{} PipelineRuns and TaskRuns",
+                runs.len()
+            ))),
+        }
+    }
+
+    fn pipelines(&self) -> impl Iterator<Item = &Pipeline> {
+        self.0.iter().filter_map(|(_, d)| match d {
+            Document::Pipeline(p) => Some(&**p),
+            _ => None,
+        })
+    }
+
+    /// The Pipeline `pipeline_ref` names.
+    pub fn pipeline(&self, pipeline_ref: &Ref) -> Result<&Pipeline, ResolveError> {
+        let Some(name) = &pipeline_ref.name else {
+            return Err(ResolveError::Unsupported(
+                "pipelineRef without a name".into(),
+            ));
+        };
+        if pipeline_ref.resolver.is_some() || pipeline_ref.bundle.is_some() {
+            return Err(ResolveError::Unsupported(
+                "pipelineRef: remote resolution is not supported; give the Pipeline in a file or -f DIR".into(),
+            ));
+        }
+        let found: Vec<(&String, &Pipeline)> = self
+            .0
+            .iter()
+            .filter_map(|(f, d)| match d {
+                Document::Pipeline(p) if p.metadata.name.as_ref() == Some(name) => Some((f, &**p)),
+                _ => None,
+            })
+            .collect();
+        match found.as_slice() {
+            [(_, p)] => Ok(p),
+            [] => Err(ResolveError::Missing {
+                what: "pipelineRef",
+                name: name.clone(),
+            }),
+            many => Err(ResolveError::Duplicate {
+                what: "pipelineRef",
+                name: name.clone(),
+                files: many
+                    .iter()
+                    .map(|(f, _)| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
     }
 }

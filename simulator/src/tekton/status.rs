@@ -22,6 +22,13 @@ pub struct TaskRunStatus {
 
 /// Serialises `value` without its nulls, `false`s and empty lists and maps
 /// (what Go's `omitempty` leaves out).
+pub(crate) fn pruned_spec<T: Serialize, S: serde::Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    pruned(value, serializer)
+}
+
 fn pruned<T: Serialize, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     let mut json = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
     prune(&mut json);
@@ -33,6 +40,7 @@ pub fn prune(value: &mut serde_json::Value) {
     use serde_json::Value;
     let empty = |v: &Value| match v {
         Value::Null | Value::Bool(false) => true,
+        Value::Number(n) => n.as_f64() == Some(0.0),
         Value::Array(a) => a.is_empty(),
         Value::Object(o) => o.is_empty(),
         _ => false,

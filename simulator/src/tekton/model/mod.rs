@@ -314,3 +314,5 @@ pub struct Task {
 
 mod run;
 pub use run::*;
+mod pipeline;
+pub use pipeline::*;
