@@ -9,6 +9,7 @@ use serde::Deserialize;
 use simulator::input::{self, Input, InputError};
 use simulator::plan::{self, RunPlan};
 use simulator::render::RenderOptions;
+use simulator::tekton::cli::{prepare_run, TektonArgs};
 
 /// Suffix of the harness-instruction files next to the scenarios.
 pub const META_SUFFIX: &str = ".conformance.yaml";
@@ -36,6 +37,8 @@ pub struct Case {
     pub meta: CaseMeta,
     /// `meta.cancel_after`, parsed.
     pub cancel_after: Option<Duration>,
+    /// For Tekton files: the TaskRun's plan, rendered with the default images.
+    pub tekton: Option<RunPlan>,
 }
 
 /// Why the catalog could not be loaded.
@@ -109,8 +112,22 @@ pub fn load(path: &Path) -> Result<Case, CatalogError> {
         .ok_or_else(|| invalid("the file name must end in .yaml".to_string()))?
         .to_string();
     let input = input::load(path)?;
-    if let Input::Scenario(scenario) = &input {
-        simulator::validate::validate(scenario).map_err(|p| invalid(p.to_string()))?;
+    let mut tekton = None;
+    match &input {
+        Input::Scenario(scenario) => {
+            simulator::validate::validate(scenario).map_err(|p| invalid(p.to_string()))?;
+        }
+        Input::Tekton(documents) => {
+            let prepared = prepare_run(
+                (**documents).clone(),
+                &TektonArgs::default(),
+                &RenderOptions::default(),
+                false,
+            )
+            .map_err(|lines| invalid(lines.join("; ")))?;
+            tekton = Some(prepared.plan);
+        }
+        Input::Pod(_) => {}
     }
     let meta_path = path.with_file_name(format!("{name}{META_SUFFIX}"));
     let meta: CaseMeta = match std::fs::read_to_string(&meta_path) {
@@ -148,6 +165,7 @@ pub fn load(path: &Path) -> Result<Case, CatalogError> {
         input,
         meta,
         cancel_after,
+        tekton,
     })
 }
 
@@ -176,6 +194,14 @@ impl Case {
         match &self.input {
             Input::Scenario(scenario) => plan::from_scenario(scenario, images),
             Input::Pod(pod) => plan::from_pod(with_images((**pod).clone(), images)),
+            Input::Tekton(_) => match &self.tekton {
+                Some(plan) => {
+                    let mut plan = plan.clone();
+                    plan.pod = with_images(plan.pod, images);
+                    plan
+                }
+                None => plan::from_pod(k8s_openapi::api::core::v1::Pod::default()),
+            },
         }
     }
 }

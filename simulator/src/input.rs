@@ -14,6 +14,8 @@ pub enum Input {
     Scenario(Box<Scenario>),
     /// A Kubernetes Pod manifest (`kind: Pod`), run as it is.
     Pod(Box<Pod>),
+    /// Tekton resources (`tekton.dev/v1` or `v1beta1`: Task, TaskRun...).
+    Tekton(Box<crate::tekton::resolve::Documents>),
 }
 
 /// Why an input file could not be read.
@@ -65,6 +67,9 @@ pub fn load(path: &Path) -> Result<Input, InputError> {
 
 /// Parses `text` (named `file` in messages); see [`load`].
 pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
+    if crate::tekton::resolve::is_multi_document(text) {
+        return crate::tekton::resolve::parse(file, text).map(|d| Input::Tekton(Box::new(d)));
+    }
     let value: serde_norway::Value =
         serde_norway::from_str(text).map_err(|e| yaml_error(file, &e, String::new()))?;
     if value.is_null() {
@@ -74,12 +79,17 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
         });
     }
     let kind = value.get("kind").and_then(|k| k.as_str());
-    if kind == Some("Pod") {
+    let api_version = value.get("apiVersion").and_then(|k| k.as_str());
+    if crate::tekton::resolve::is_tekton(api_version, kind) {
+        crate::tekton::resolve::parse(file, text).map(|d| Input::Tekton(Box::new(d)))
+    } else if kind == Some("Pod") {
         typed::<Pod>(file, text).map(|p| Input::Pod(Box::new(p)))
     } else if let Some(other) = kind {
         Err(InputError::Other {
             file: file.to_string(),
-            message: format!("kind {other:?} is not supported: give a scenario or a Pod"),
+            message: format!(
+                "kind {other:?} is not supported: give a scenario, a Pod, or a Tekton Task, TaskRun, Pipeline or PipelineRun"
+            ),
         })
     } else {
         typed::<Scenario>(file, text).map(|s| Input::Scenario(Box::new(s)))
@@ -87,14 +97,34 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {
+    typed_at(file, text, 0)
+}
+
+/// Deserialises `text`, one YAML document that starts after `offset` lines
+/// of `file`, into `T`; errors as [`load`] describes, lines counted in the file.
+pub(crate) fn typed_at<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    offset: usize,
+) -> Result<T, InputError> {
     let deserializer = serde_norway::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
-        yaml_error(file, e.inner(), path)
+        yaml_error_at(file, e.inner(), path, offset)
     })
 }
 
 fn yaml_error(file: &str, error: &serde_norway::Error, path: String) -> InputError {
+    yaml_error_at(file, error, path, 0)
+}
+
+/// [`InputError`] for `error` in a document starting after `offset` lines of `file`.
+pub(crate) fn yaml_error_at(
+    file: &str,
+    error: &serde_norway::Error,
+    path: String,
+    offset: usize,
+) -> InputError {
     let mut message = error.to_string();
     // serde_norway appends " at line L column C"; we print the position first.
     if let Some(cut) = message.find(" at line ") {
@@ -115,7 +145,7 @@ fn yaml_error(file: &str, error: &serde_norway::Error, path: String) -> InputErr
     match error.location() {
         Some(loc) => InputError::Syntax {
             file: file.to_string(),
-            line: loc.line(),
+            line: loc.line() + offset,
             column: loc.column(),
             message,
         },

@@ -16,6 +16,7 @@ pub mod runtime;
 pub mod scenario;
 pub mod script;
 pub mod status;
+pub mod tekton;
 pub mod termination;
 pub mod validate;
 pub mod view;

@@ -2,7 +2,7 @@
 //! locally with Pod semantics.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -12,6 +12,11 @@ use simulator::input::{self, Input};
 use simulator::plan::{self, RunPlan};
 use simulator::render::{render, RenderOptions};
 use simulator::runtime::controller::{Controller, Observer, RunOptions, RunReport, Silent};
+use simulator::tekton::cli::{prepare_run, TektonArgs};
+use simulator::tekton::model::TaskSpec;
+use simulator::tekton::pipeline::cli::{self as pipeline_cli, Action};
+use simulator::tekton::resolve::Documents;
+use simulator::tekton::status::TaskRunStatus;
 use simulator::validate::validate;
 use simulator::view::{LiveView, PlainView};
 use simulator::{duration, locate};
@@ -38,20 +43,32 @@ struct Cli {
 enum Command {
     /// Print the Pod Tekton's controller would build for a scenario.
     Render {
-        /// Scenario file (YAML).
-        file: PathBuf,
+        /// Scenario file, Pod manifest, or Tekton files (YAML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         images: Images,
+        #[command(flatten)]
+        tekton: TektonArgs,
     },
     /// Check a scenario (or Pod manifest) without running it.
     Validate {
-        /// Scenario or Pod manifest (YAML).
-        file: PathBuf,
+        /// Scenario file, Pod manifest, or Tekton files (YAML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        tekton: TektonArgs,
     },
     /// Run a scenario or a Pod manifest locally and report a TaskRun-shaped status.
     Run {
-        /// Scenario or Pod manifest (YAML).
-        file: PathBuf,
+        /// Scenario file, Pod manifest, or Tekton files (YAML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        tekton: TektonArgs,
+        /// Cancel the run this long after it started (Go duration).
+        #[arg(long, value_name = "DURATION")]
+        cancel_after: Option<String>,
         /// Print the status in this format on stdout.
         #[arg(short = 'o', long = "output", value_enum)]
         output: Option<Format>,
@@ -117,28 +134,46 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Render { file, images } => match load_plan(&file, &images.options()) {
-            Ok((input, _)) => {
+        Command::Render {
+            files,
+            images,
+            tekton,
+        } => match pipeline_cli::handle(&files, &tekton, &images.options(), Action::Render)
+            .map_or_else(|| load_plan(&files, &images.options(), &tekton), Err)
+        {
+            Ok((input, plan, _)) => {
                 let text = match &input {
                     Input::Scenario(s) => serde_norway::to_string(&render(s, &images.options())),
                     Input::Pod(p) => serde_norway::to_string(p),
+                    Input::Tekton(_) => serde_norway::to_string(&plan.pod),
                 };
                 print_or_fail(text.map_err(|e| e.to_string()))
             }
             Err(code) => code,
         },
-        Command::Validate { file } if simulator::customrun::cli::is_customrun(&file) => {
-            simulator::customrun::cli::validate_file(&file)
+        Command::Validate { files, .. } if is_one_customrun(&files) => {
+            simulator::customrun::cli::validate_file(&files[0])
         }
-        Command::Validate { file } => match load_plan(&file, &RenderOptions::default()) {
-            Ok(_) => {
-                println!("{}: ok", file.display());
-                ExitCode::SUCCESS
+        Command::Validate { files, tekton } => {
+            let pipeline =
+                pipeline_cli::handle(&files, &tekton, &RenderOptions::default(), Action::Validate);
+            match pipeline.map_or_else(
+                || load_plan(&files, &RenderOptions::default(), &tekton),
+                Err,
+            ) {
+                Ok(_) => {
+                    for file in &files {
+                        println!("{}: ok", file.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
             }
-            Err(code) => code,
-        },
+        }
         Command::Run {
-            file,
+            files,
+            tekton,
+            cancel_after,
             output,
             logs,
             keep,
@@ -151,17 +186,19 @@ fn main() -> ExitCode {
             custom_task,
             custom_task_config,
         } => {
-            if simulator::customrun::cli::is_customrun(&file) {
+            if is_one_customrun(&files) {
                 let options = simulator::customrun::cli::Options {
                     custom_tasks: custom_task,
                     config: custom_task_config,
                     json: output.map(|f| matches!(f, Format::Json)),
                     quiet,
                 };
-                return simulator::customrun::cli::main(&file, &options);
+                return simulator::customrun::cli::main(&files[0], &options);
             }
-            let Ok((_, plan)) = load_plan(&file, &images.options()) else {
-                return ExitCode::from(EXIT_BAD_INPUT);
+            let cancel_after = match cancel_after.as_deref().map(duration::parse_go_duration) {
+                None => None,
+                Some(Ok(d)) => Some(d),
+                Some(Err(e)) => return fail(&format!("--cancel-after: {e}"), EXIT_BAD_INPUT),
             };
             let grace = match duration::parse_go_duration(&sidecar_grace) {
                 Ok(d) => d,
@@ -184,14 +221,68 @@ fn main() -> ExitCode {
             if !quiet {
                 eprintln!("podsim: isolation: {}", isolation.resolve());
             }
-            run(&plan, options, output, quiet)
+            let action = Action::Run {
+                options: options.clone(),
+                json: output.map(|f| matches!(f, Format::Json)),
+                logs,
+                quiet,
+                cancel_after,
+            };
+            if let Some(code) = pipeline_cli::handle(&files, &tekton, &images.options(), action) {
+                return code;
+            }
+            let Ok((_, plan, task_spec)) = load_plan(&files, &images.options(), &tekton) else {
+                return ExitCode::from(EXIT_BAD_INPUT);
+            };
+            options.cancel_after = cancel_after;
+            run(&plan, options, output, quiet, task_spec)
         }
     }
 }
 
-/// Reads, parses and validates `file`; on failure prints why and returns exit status 2.
-fn load_plan(file: &Path, options: &RenderOptions) -> Result<(Input, RunPlan), ExitCode> {
-    let input = input::load(file).map_err(|e| fail(&e.to_string(), EXIT_BAD_INPUT))?;
+/// Whether `files` is a single CustomRun file (run by the customrun room).
+fn is_one_customrun(files: &[PathBuf]) -> bool {
+    matches!(files, [file] if simulator::customrun::cli::is_customrun(file))
+}
+
+/// Reads, parses and validates `files` (one scenario or Pod, or Tekton
+/// files); on failure prints why and returns exit status 2.
+fn load_plan(
+    files: &[PathBuf],
+    options: &RenderOptions,
+    tekton: &TektonArgs,
+) -> Result<(Input, RunPlan, Option<TaskSpec>), ExitCode> {
+    let mut inputs = Vec::new();
+    for file in files {
+        inputs.push(input::load(file).map_err(|e| fail(&e.to_string(), EXIT_BAD_INPUT))?);
+    }
+    if inputs.iter().all(|i| matches!(i, Input::Tekton(_))) {
+        let mut documents = Documents::default();
+        for input in &inputs {
+            if let Input::Tekton(docs) = input {
+                documents.0.extend(docs.0.iter().cloned());
+            }
+        }
+        let prepared = prepare_run(documents.clone(), tekton, options, true).map_err(|lines| {
+            for line in &lines {
+                eprintln!("podsim: {line}");
+            }
+            ExitCode::from(EXIT_BAD_INPUT)
+        })?;
+        let spec = prepared.task_spec;
+        return Ok((
+            Input::Tekton(Box::new(documents)),
+            prepared.plan,
+            Some(spec),
+        ));
+    }
+    let ([input], [file]) = (inputs.as_slice(), files) else {
+        return Err(fail(
+            "several files are only for Tekton resources: give one scenario or Pod",
+            EXIT_BAD_INPUT,
+        ));
+    };
+    let input = input.clone();
     let plan = match &input {
         Input::Scenario(scenario) => {
             if let Err(problems) = validate(scenario) {
@@ -203,8 +294,9 @@ fn load_plan(file: &Path, options: &RenderOptions) -> Result<(Input, RunPlan), E
             plan::from_scenario(scenario, options)
         }
         Input::Pod(pod) => plan::from_pod((**pod).clone()),
+        Input::Tekton(_) => unreachable!("Tekton inputs returned above"),
     };
-    Ok((input, plan))
+    Ok((input, plan, None))
 }
 
 /// Warns when more steps will wait at once than the kernel gives inotify
@@ -223,7 +315,13 @@ fn warn_inotify_limit(steps: usize) {
     }
 }
 
-fn run(plan: &RunPlan, options: RunOptions, output: Option<Format>, quiet: bool) -> ExitCode {
+fn run(
+    plan: &RunPlan,
+    options: RunOptions,
+    output: Option<Format>,
+    quiet: bool,
+    task_spec: Option<TaskSpec>,
+) -> ExitCode {
     warn_inotify_limit(plan.steps.len());
     // Block the stop signals in every thread; one thread takes them with sigwait.
     let mut signals = SigSet::empty();
@@ -259,7 +357,7 @@ fn run(plan: &RunPlan, options: RunOptions, output: Option<Format>, quiet: bool)
         Ok(report) => report,
         Err(e) => return fail(&e.to_string(), EXIT_BAD_INPUT),
     };
-    let shown = print_report(&report, output);
+    let shown = print_report(&report, output, task_spec);
     if let Err(e) = shown {
         return fail(&e, EXIT_FAILED);
     }
@@ -272,7 +370,11 @@ fn run(plan: &RunPlan, options: RunOptions, output: Option<Format>, quiet: bool)
     }
 }
 
-fn print_report(report: &RunReport, output: Option<Format>) -> Result<(), String> {
+fn print_report(
+    report: &RunReport,
+    output: Option<Format>,
+    task_spec: Option<TaskSpec>,
+) -> Result<(), String> {
     for dir in &report.kept {
         eprintln!("podsim: kept Pod directory {}", dir.display());
     }
@@ -287,10 +389,18 @@ fn print_report(report: &RunReport, output: Option<Format>) -> Result<(), String
         }
     }
     let status = &report.status;
+    let shown = match task_spec {
+        Some(task_spec) => serde_json::to_value(TaskRunStatus {
+            run: status.clone(),
+            task_spec,
+        }),
+        None => serde_json::to_value(status),
+    }
+    .map_err(|e| e.to_string())?;
     let text = match output {
-        Some(Format::Yaml) => serde_norway::to_string(status).map_err(|e| e.to_string())?,
+        Some(Format::Yaml) => serde_norway::to_string(&shown).map_err(|e| e.to_string())?,
         Some(Format::Json) => {
-            serde_json::to_string_pretty(status).map_err(|e| e.to_string())? + "\n"
+            serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())? + "\n"
         }
         None => {
             let condition = status.conditions.first();

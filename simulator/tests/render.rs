@@ -12,7 +12,7 @@ fn rendered(name: &str) -> k8s_openapi::api::core::v1::Pod {
             simulator::validate::validate(&s).unwrap_or_else(|e| panic!("{e}"));
             render(&s, &RenderOptions::default())
         }
-        Input::Pod(_) => panic!("{name} is not a scenario"),
+        Input::Pod(_) | Input::Tekton(_) => panic!("{name} is not a scenario"),
     }
 }
 

@@ -31,6 +31,16 @@ pub fn plan_file(path: &Path) -> RunPlan {
             plan::from_scenario(&s, &RenderOptions::default())
         }
         Input::Pod(p) => plan::from_pod(*p),
+        Input::Tekton(d) => {
+            simulator::tekton::cli::prepare_run(
+                *d,
+                &Default::default(),
+                &RenderOptions::default(),
+                false,
+            )
+            .unwrap_or_else(|e| panic!("{}", e.join("\n")))
+            .plan
+        }
     }
 }
 
@@ -38,7 +48,7 @@ pub fn plan_file(path: &Path) -> RunPlan {
 pub fn scenario(text: &str) -> Scenario {
     match input::parse("test.yaml", text).unwrap_or_else(|e| panic!("{e}")) {
         Input::Scenario(s) => *s,
-        Input::Pod(_) => panic!("expected a scenario"),
+        Input::Pod(_) | Input::Tekton(_) => panic!("expected a scenario"),
     }
 }
 

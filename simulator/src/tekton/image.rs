@@ -1,0 +1,77 @@
+//! The command of an image, for a step that gives only `image`: upstream
+//! asks the registry; podsim asks `--image-command IMAGE=CMD`, then the
+//! local podman image store.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// Known image commands (`--image-command`), with the podman store as fallback.
+#[derive(Debug, Clone, Default)]
+pub struct ImageCommands {
+    /// Command per image reference, from the command line.
+    pub given: BTreeMap<String, Vec<String>>,
+    /// Whether to ask `podman image inspect` for images not given.
+    pub ask_podman: bool,
+}
+
+impl ImageCommands {
+    /// The ENTRYPOINT followed by the CMD of `image`. Fails with a message
+    /// naming both ways out when neither `--image-command` nor the local
+    /// image store knows the image.
+    pub fn command(&self, image: Option<&str>) -> Result<Vec<String>, String> {
+        let Some(image) = image else {
+            return Err("a step needs a command, a script or an image".to_string());
+        };
+        if let Some(command) = self.given.get(image) {
+            return Ok(command.clone());
+        }
+        if self.ask_podman {
+            if let Some(command) = podman(image) {
+                return Ok(command);
+            }
+        }
+        Err(format!(
+            "the step gives only the image {image:?} and its command is unknown: \
+             pass --image-command {image}=CMD or make the image available to `podman image inspect`"
+        ))
+    }
+}
+
+fn podman(image: &str) -> Option<Vec<String>> {
+    let out = Command::new("podman")
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.Entrypoint}}\t{{json .Config.Cmd}}",
+            image,
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let (entry, cmd) = text.trim().split_once('\t')?;
+    let mut command: Vec<String> = serde_json::from_str(entry).unwrap_or_default();
+    command.extend(serde_json::from_str::<Vec<String>>(cmd).unwrap_or_default());
+    (!command.is_empty()).then_some(command)
+}
+
+/// Parses `IMAGE=CMD` (CMD split on whitespace, or a JSON array).
+pub fn parse_flag(text: &str) -> Result<(String, Vec<String>), String> {
+    let (image, command) = text
+        .split_once('=')
+        .ok_or_else(|| format!("--image-command {text:?}: expected IMAGE=CMD"))?;
+    let command: Vec<String> = if command.trim_start().starts_with('[') {
+        serde_json::from_str(command)
+            .map_err(|e| format!("--image-command {text:?}: bad JSON array: {e}"))?
+    } else {
+        command.split_whitespace().map(str::to_string).collect()
+    };
+    if image.is_empty() || command.is_empty() {
+        return Err(format!("--image-command {text:?}: expected IMAGE=CMD"));
+    }
+    Ok((image.to_string(), command))
+}

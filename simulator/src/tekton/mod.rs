@@ -1,0 +1,21 @@
+//! Tekton's resources on the local runtime: the path resources ->
+//! substitution -> TaskRun Pods -> runtime -> status, one room each.
+//!
+//! - [`model`]: serde types of Task and TaskRun (`tekton.dev/v1`, `v1beta1`).
+//! - [`resolve`]: documents from files and `-f DIR`, `taskRef`, the run object.
+//! - [`substitute`]: `$(params.*)`, `$(context.*)`, `$(workspaces.*)`...
+//! - [`taskrun`]: one TaskRun -> a [`crate::plan::RunPlan`] through [`crate::render`].
+//! - [`status`]: `TaskRunStatus` in Tekton's v1 shape.
+//! - [`image`]: the command of an image-only step.
+//! - [`check`]: upstream fields podsim does not run, named in errors.
+
+pub mod check;
+pub mod cli;
+pub mod image;
+pub mod model;
+pub mod pipeline;
+pub mod resolve;
+pub mod status;
+pub mod substitute;
+pub mod taskrun;
+pub mod workspace;

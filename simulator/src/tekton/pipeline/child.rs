@@ -1,0 +1,106 @@
+//! What a pipeline task becomes: its TaskRun (params substituted,
+//! workspaces mapped to the pipeline's, context set), its child reference,
+//! its skipped-task entry.
+
+use super::status::{ChildReference, SkippedTask};
+use super::{substitute_value, PipelinePlan, Runs};
+use crate::render::RenderOptions;
+use crate::tekton::image::ImageCommands;
+use crate::tekton::model::{
+    Meta, Param, PipelineTask, TaskRun, TaskRunSpec, When, WorkspaceBinding,
+};
+use crate::tekton::substitute::Vars;
+use crate::tekton::taskrun::{prepare, Context, Prepared};
+
+/// The TaskRun pipeline task `task` becomes with `vars` (params substituted,
+/// workspaces mapped to the pipeline's, context set), prepared for the
+/// runtime. Fails with the problems found (a custom task is an error here).
+pub fn task_run_for(
+    plan: &PipelinePlan,
+    task: &PipelineTask,
+    runs: &Runs,
+    vars: &Vars,
+    images: &ImageCommands,
+    render: &RenderOptions,
+) -> Result<Prepared, String> {
+    let Runs::Task(spec, task_name) = runs else {
+        return Err("a custom task has no Pod".to_string());
+    };
+    let name = format!("{}-{}", plan.name, task.name);
+    let params: Vec<Param> = task
+        .params
+        .iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            value: substitute_value(&p.value, vars),
+        })
+        .collect();
+    let mut context = Context {
+        images: images.clone(),
+        ..Context::default()
+    };
+    let mut workspaces = Vec::new();
+    for w in &task.workspaces {
+        let source = w.workspace.clone().unwrap_or_else(|| w.name.clone());
+        if !plan.bound.contains(&source) {
+            continue;
+        }
+        if let Some(dir) = plan.shared.get(&source) {
+            context.workspace_dirs.insert(w.name.clone(), dir.clone());
+        }
+        workspaces.push(WorkspaceBinding {
+            name: w.name.clone(),
+            sub_path: w.sub_path.clone(),
+            empty_dir: Some(serde_json::json!({})),
+            ..WorkspaceBinding::default()
+        });
+    }
+    for (key, value) in [
+        ("context.pipelineRun.name", plan.name.clone()),
+        ("context.pipelineRun.namespace", plan.namespace.clone()),
+        ("context.pipelineRun.uid", plan.uid.clone()),
+        ("context.pipeline.name", plan.pipeline_name.clone()),
+        ("context.pipelineTask.retries", task.retries.to_string()),
+    ] {
+        context.extra.insert(key.to_string(), value);
+    }
+    let run = TaskRun {
+        api_version: "tekton.dev/v1".into(),
+        kind: "TaskRun".into(),
+        metadata: Meta {
+            name: Some(name),
+            namespace: Some(plan.namespace.clone()),
+            ..Meta::default()
+        },
+        spec: TaskRunSpec {
+            task_spec: Some((**spec).clone()),
+            params,
+            workspaces,
+            timeout: task.timeout.clone(),
+            retries: task.retries,
+            ..TaskRunSpec::default()
+        },
+        status: None,
+    };
+    prepare(&run, spec, task_name, &context, render).map_err(|p| p.to_string())
+}
+
+pub(super) fn skip(task: &PipelineTask, reason: &str, whens: Vec<When>) -> SkippedTask {
+    SkippedTask {
+        name: task.name.clone(),
+        reason: reason.to_string(),
+        when_expressions: whens,
+    }
+}
+
+pub(super) fn child(plan: &PipelinePlan, task: &PipelineTask, runs: &Runs) -> ChildReference {
+    ChildReference {
+        api_version: "tekton.dev/v1".into(),
+        kind: match runs {
+            Runs::Task(..) => "TaskRun".into(),
+            Runs::Custom { .. } => "CustomRun".into(),
+        },
+        name: format!("{}-{}", plan.name, task.name),
+        pipeline_task_name: task.name.clone(),
+    }
+}

@@ -1,0 +1,210 @@
+//! `podsim run|validate|render` on a PipelineRun (or a lone Pipeline).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::custom::NoCustomTasks;
+use super::run::{PipelineController, Settings};
+use super::{prepare, PipelinePlan};
+use crate::input::{self, Input};
+use crate::render::RenderOptions;
+use crate::runtime::controller::RunOptions;
+use crate::tekton::cli::{library, TektonArgs};
+use crate::tekton::image::ImageCommands;
+use crate::tekton::resolve::Documents;
+
+/// What to do with the PipelineRun.
+pub enum Action {
+    /// Check it.
+    Validate,
+    /// Print the Pod of each TaskRun whose inputs are known before the run.
+    Render,
+    /// Run it.
+    Run {
+        /// Runtime options of every TaskRun.
+        options: RunOptions,
+        /// Print the status as YAML (`Some(false)`) or JSON (`Some(true)`).
+        json: Option<bool>,
+        /// Print each task's container output.
+        logs: bool,
+        /// No progress lines.
+        quiet: bool,
+        /// Cancel after this long.
+        cancel_after: Option<Duration>,
+    },
+}
+
+fn fail(lines: &[String]) -> ExitCode {
+    for line in lines {
+        eprintln!("podsim: {line}");
+    }
+    ExitCode::from(2)
+}
+
+/// Handles `files` when they hold a PipelineRun or a lone Pipeline;
+/// `None` when they do not (a TaskRun, a Task, a scenario, a Pod).
+/// Exit status: 0 success, 1 the run failed, 2 bad input, 130 cancelled.
+pub fn handle(
+    files: &[PathBuf],
+    args: &TektonArgs,
+    render: &RenderOptions,
+    action: Action,
+) -> Option<ExitCode> {
+    let mut documents = Documents::default();
+    for file in files {
+        match input::load(file) {
+            Ok(Input::Tekton(docs)) => documents.0.extend(docs.0),
+            _ => return None,
+        }
+    }
+    let mut run = match documents.pipeline_run() {
+        Ok(Some(run)) => run,
+        Ok(None) => return None,
+        Err(e) => return Some(fail(&[e.to_string()])),
+    };
+    let prepared = library(documents, args).and_then(|(documents, library)| {
+        for (name, value) in library.params {
+            run.spec.params.retain(|p| p.name != name);
+            run.spec
+                .params
+                .push(crate::tekton::model::Param { name, value });
+        }
+        prepare(&run, &documents, library.workspace_dirs).map(|plan| (plan, library.images))
+    });
+    let (plan, images) = match prepared {
+        Ok(p) => p,
+        Err(lines) => return Some(fail(&lines)),
+    };
+    Some(match action {
+        Action::Validate => {
+            for file in files {
+                println!("{}: ok", file.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Action::Render => render_static(&plan, render, &images),
+        Action::Run {
+            options,
+            json,
+            logs,
+            quiet,
+            cancel_after,
+        } => {
+            let mut options = options;
+            options.collect_logs = logs;
+            let settings = Settings {
+                options,
+                render: render.clone(),
+                images,
+                progress: !quiet,
+                custom: Arc::new(NoCustomTasks),
+            };
+            run_plan(&plan, &settings, json, cancel_after)
+        }
+    })
+}
+
+fn render_static(plan: &PipelinePlan, render: &RenderOptions, images: &ImageCommands) -> ExitCode {
+    let vars = super::vars::task_vars(plan, &Default::default());
+    let mut out = String::new();
+    for (task, runs) in plan.spec.tasks.iter().zip(&plan.tasks) {
+        match super::child::task_run_for(plan, task, runs, &vars, images, render) {
+            Ok(prepared) => match serde_norway::to_string(&prepared.plan.pod) {
+                Ok(text) => {
+                    out.push_str(&format!("# pipeline task {}\n---\n{text}", task.name));
+                }
+                Err(e) => return fail(&[e.to_string()]),
+            },
+            Err(e) => out.push_str(&format!(
+                "# pipeline task {}: not rendered: {e}\n",
+                task.name
+            )),
+        }
+    }
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+fn run_plan(
+    plan: &PipelinePlan,
+    settings: &Settings,
+    json: Option<bool>,
+    cancel_after: Option<Duration>,
+) -> ExitCode {
+    let controller = PipelineController::default();
+    let canceller = controller.canceller();
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut signals = nix::sys::signal::SigSet::empty();
+    for signal in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        signals.add(signal);
+    }
+    if signals.thread_block().is_ok() {
+        let flag = interrupted.clone();
+        let canceller = canceller.clone();
+        let _ = std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || loop {
+                if signals.wait().is_ok() {
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    canceller.cancel();
+                }
+            });
+    }
+    if let Some(after) = cancel_after {
+        let canceller = canceller.clone();
+        let _ = std::thread::Builder::new()
+            .name("cancel-after".into())
+            .spawn(move || {
+                std::thread::sleep(after);
+                canceller.cancel();
+            });
+    }
+    let outcome = controller.run(plan, settings);
+    let mut logs_out: Box<dyn Write> = if json.is_some() {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    for task in &outcome.tasks {
+        for log in &task.logs {
+            for line in log.text.lines() {
+                let _ = writeln!(logs_out, "[{}/{}] {line}", task.task, log.container);
+            }
+        }
+        if let Some(error) = &task.error {
+            eprintln!("podsim: pipeline task {}: {error}", task.task);
+        }
+    }
+    let status = &outcome.status;
+    let text = match json {
+        Some(true) => serde_json::to_string_pretty(status)
+            .map(|t| t + "\n")
+            .map_err(|e| e.to_string()),
+        Some(false) => serde_norway::to_string(status).map_err(|e| e.to_string()),
+        None => {
+            let c = &status.conditions[0];
+            Ok(format!("{}: {} ({})\n", plan.name, c.reason, c.message))
+        }
+    };
+    match text {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        }
+        Err(e) => eprintln!("podsim: writing the status: {e}"),
+    }
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        ExitCode::from(130)
+    } else if status.conditions[0].status == "True" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,586 @@
+//! The pipeline controller: starts each task once its dependencies ended,
+//! each TaskRun on its own [`Controller`] in its own thread, evaluates
+//! `when`, stops scheduling after a failure, runs `finally`, and handles
+//! timeouts and cancellation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use super::child::{child, skip, task_run_for};
+use super::custom::{CustomRunRequest, CustomTasks};
+use super::status::{ChildReference, PipelineResultValue, PipelineRunStatus, SkippedTask};
+use super::vars::{finally_vars, missing_results, task_vars, when_passes};
+use super::{substitute_value, PipelinePlan, Runs};
+use crate::render::RenderOptions;
+use crate::runtime::controller::{
+    Canceller, ContainerLog, Controller, Observer, RunOptions, State,
+};
+use crate::status::{timestamp, Condition, ResultValue, RunStatus};
+use crate::tekton::image::ImageCommands;
+use crate::tekton::model::{Param, ParamValue, PipelineTask};
+use crate::tekton::substitute::Vars;
+
+/// How the pipeline's TaskRuns run.
+pub struct Settings {
+    /// Runtime options of every TaskRun.
+    pub options: RunOptions,
+    /// Images of the rendered Pods.
+    pub render: RenderOptions,
+    /// Commands of image-only steps.
+    pub images: ImageCommands,
+    /// Print container progress on stderr.
+    pub progress: bool,
+    /// Runner of custom tasks.
+    pub custom: Arc<dyn CustomTasks>,
+}
+
+/// The end of one pipeline task.
+#[derive(Debug, Clone)]
+pub struct TaskOutcome {
+    /// The pipeline task.
+    pub task: String,
+    /// The TaskRun's status (absent for custom tasks and setup errors).
+    pub status: Option<RunStatus>,
+    /// Whether it succeeded.
+    pub succeeded: bool,
+    /// Whether it was cancelled.
+    pub cancelled: bool,
+    /// Why it failed without running, if it did.
+    pub error: Option<String>,
+    /// Its results.
+    pub results: Vec<ResultValue>,
+    /// Container output.
+    pub logs: Vec<ContainerLog>,
+}
+
+/// The end of a PipelineRun.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The status.
+    pub status: PipelineRunStatus,
+    /// Every task that ran, in the order they ended.
+    pub tasks: Vec<TaskOutcome>,
+}
+
+enum Msg {
+    Done(usize, bool, Box<TaskOutcome>),
+    Cancel,
+}
+
+/// Cancels a running PipelineRun from another thread (`--cancel-after`, Ctrl-C).
+#[derive(Clone)]
+pub struct PipelineCanceller(Sender<Msg>);
+
+impl PipelineCanceller {
+    /// Cancels: running TaskRuns are cancelled, nothing new starts, finally
+    /// tasks do not run; the run ends `Cancelled`.
+    pub fn cancel(&self) {
+        let _ = self.0.send(Msg::Cancel);
+    }
+}
+
+/// Runs one PipelineRun; the channel's sender lives in [`PipelineCanceller`]s.
+pub struct PipelineController {
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+}
+
+impl Default for PipelineController {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Self { tx, rx }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Phase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+    Skipped,
+}
+
+struct Progress {
+    prefix: String,
+    start: Instant,
+}
+
+impl Observer for Progress {
+    fn state(&mut self, container: &str, state: &State) {
+        let at = self.start.elapsed().as_secs_f64();
+        let what = match state {
+            State::Waiting => "waiting".to_string(),
+            State::Running => "running".to_string(),
+            State::Ready => "ready".to_string(),
+            State::Stopping => "stopping".to_string(),
+            State::Ended { reason, exit_code } => format!("{reason} (exit {exit_code})"),
+        };
+        eprintln!("+{at:.3}s {}/{container} {what}", self.prefix);
+    }
+}
+
+impl PipelineController {
+    /// A handle that cancels the run.
+    pub fn canceller(&self) -> PipelineCanceller {
+        PipelineCanceller(self.tx.clone())
+    }
+
+    /// Runs `plan` to the end. Every TaskRun started has ended when this
+    /// returns. A task that cannot be prepared (a result it needs is
+    /// missing, a param of the wrong type) fails with the reason in the
+    /// status message.
+    pub fn run(&self, plan: &PipelinePlan, settings: &Settings) -> Outcome {
+        let started_at = SystemTime::now();
+        let start = Instant::now();
+        let mut deadline = plan.timeout.map(|t| start + t);
+        let mut tasks_deadline = plan.tasks_timeout.map(|t| start + t);
+        let mut whole_timed_out = false;
+        let running: Arc<Mutex<BTreeMap<(bool, usize), Canceller>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut phases = vec![Phase::Pending; plan.spec.tasks.len()];
+        let mut finally_phases = vec![Phase::Pending; plan.spec.finally.len()];
+        let mut skipped: Vec<SkippedTask> = Vec::new();
+        let mut children: Vec<ChildReference> = Vec::new();
+        let mut ended: Vec<TaskOutcome> = Vec::new();
+        let mut results: BTreeMap<String, Vec<ResultValue>> = BTreeMap::new();
+        let mut stopping = false;
+        let mut cancelled = false;
+        let mut timed_out = false;
+        let mut in_finally = false;
+        let mut finally_deadline = None;
+        loop {
+            if !in_finally && !stopping {
+                self.schedule(
+                    plan,
+                    settings,
+                    &mut phases,
+                    &mut skipped,
+                    &mut children,
+                    &results,
+                    &running,
+                    &stop,
+                    start,
+                );
+            }
+            let dag_busy = phases.contains(&Phase::Running);
+            if !in_finally && !dag_busy {
+                for (i, phase) in phases.iter_mut().enumerate() {
+                    if *phase == Phase::Pending {
+                        *phase = Phase::Skipped;
+                        let reason = if whole_timed_out {
+                            "PipelineRun timeout has been reached"
+                        } else if timed_out {
+                            "PipelineRun Tasks timeout has been reached"
+                        } else if cancelled {
+                            "PipelineRun was cancelled"
+                        } else {
+                            "PipelineRun was stopping"
+                        };
+                        skipped.push(skip(&plan.spec.tasks[i], reason, Vec::new()));
+                    }
+                }
+                in_finally = true;
+                if !cancelled && !whole_timed_out {
+                    finally_deadline = plan.finally_timeout.map(|t| Instant::now() + t);
+                    let vars = finally_vars(plan, &phases, &results);
+                    for (i, task) in plan.spec.finally.iter().enumerate() {
+                        let missing = missing_results(task, &vars);
+                        if let Some(reason) = missing {
+                            finally_phases[i] = Phase::Skipped;
+                            skipped.push(skip(task, reason, Vec::new()));
+                            continue;
+                        }
+                        match when_passes(&task.when, &vars) {
+                            Err(whens) => {
+                                finally_phases[i] = Phase::Skipped;
+                                skipped.push(skip(
+                                    task,
+                                    "When Expressions evaluated to false",
+                                    whens,
+                                ));
+                            }
+                            Ok(()) => {
+                                finally_phases[i] = Phase::Running;
+                                children.push(child(plan, task, &plan.finally[i]));
+                                self.launch(
+                                    plan,
+                                    settings,
+                                    true,
+                                    i,
+                                    task,
+                                    &plan.finally[i],
+                                    &vars,
+                                    &running,
+                                    &stop,
+                                    start,
+                                );
+                            }
+                        }
+                    }
+                } else {
+                    for (i, task) in plan.spec.finally.iter().enumerate() {
+                        finally_phases[i] = Phase::Skipped;
+                        let reason = if cancelled {
+                            "PipelineRun was cancelled"
+                        } else {
+                            "PipelineRun timeout has been reached"
+                        };
+                        skipped.push(skip(task, reason, Vec::new()));
+                    }
+                }
+            }
+            if in_finally && !finally_phases.contains(&Phase::Running) {
+                break;
+            }
+            let next = [
+                deadline,
+                if in_finally {
+                    finally_deadline
+                } else {
+                    tasks_deadline
+                },
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let msg = match next {
+                None => self.rx.recv().ok(),
+                Some(at) => match self
+                    .rx
+                    .recv_timeout(at.saturating_duration_since(Instant::now()))
+                {
+                    Ok(m) => Some(m),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => None,
+                },
+            };
+            match msg {
+                Some(Msg::Done(i, is_finally, outcome)) => {
+                    running.lock().map(|mut r| r.remove(&(is_finally, i))).ok();
+                    let phase = if outcome.succeeded {
+                        Phase::Succeeded
+                    } else if outcome.cancelled {
+                        Phase::Cancelled
+                    } else {
+                        Phase::Failed
+                    };
+                    if !outcome.succeeded && !is_finally {
+                        stopping = true;
+                    }
+                    results.insert(outcome.task.clone(), outcome.results.clone());
+                    if is_finally {
+                        finally_phases[i] = phase;
+                    } else {
+                        phases[i] = phase;
+                    }
+                    ended.push(*outcome);
+                }
+                Some(Msg::Cancel) => {
+                    cancelled = true;
+                    stopping = true;
+                    stop.store(true, Ordering::SeqCst);
+                    cancel_all(&running);
+                }
+                None => {
+                    // A deadline passed: each fires once.
+                    timed_out = true;
+                    stopping = true;
+                    let now = Instant::now();
+                    if deadline.is_some_and(|d| now >= d) {
+                        whole_timed_out = true;
+                        deadline = None;
+                        stop.store(true, Ordering::SeqCst);
+                    } else if in_finally {
+                        finally_deadline = None;
+                        stop.store(true, Ordering::SeqCst);
+                    } else {
+                        // Only the tasks' share ran out: finally still runs.
+                        tasks_deadline = None;
+                    }
+                    cancel_all(&running);
+                }
+            }
+        }
+        let all: Vec<&Phase> = phases.iter().chain(finally_phases.iter()).collect();
+        let failed = all.iter().filter(|p| ***p == Phase::Failed).count();
+        let cancelled_n = all.iter().filter(|p| ***p == Phase::Cancelled).count();
+        let completed = all
+            .iter()
+            .filter(|p| matches!(***p, Phase::Succeeded | Phase::Failed | Phase::Cancelled))
+            .count();
+        let skipped_n = skipped.len();
+        let counts = format!("Tasks Completed: {completed} (Failed: {failed}, Cancelled {cancelled_n}), Skipped: {skipped_n}");
+        let (status, reason, message) = if cancelled {
+            (
+                "False",
+                "Cancelled",
+                format!("PipelineRun {:?} was cancelled", plan.name),
+            )
+        } else if timed_out {
+            (
+                "False",
+                "PipelineRunTimeout",
+                format!(
+                    "PipelineRun {:?} failed to finish within the timeout",
+                    plan.name
+                ),
+            )
+        } else if failed + cancelled_n > 0 {
+            ("False", "Failed", counts)
+        } else if skipped_n > 0 {
+            ("True", "Completed", counts)
+        } else {
+            ("True", "Succeeded", counts)
+        };
+        let vars = finally_vars(plan, &phases, &results);
+        let pipeline_results = plan
+            .spec
+            .results
+            .iter()
+            .filter_map(|r| {
+                let value = substitute_value(&r.value, &vars);
+                let unresolved = match &value {
+                    ParamValue::String(s) => s.contains("$(tasks."),
+                    ParamValue::Array(a) => a.iter().any(|s| s.contains("$(tasks.")),
+                    ParamValue::Object(o) => o.values().any(|s| s.contains("$(tasks.")),
+                };
+                (!unresolved).then(|| PipelineResultValue {
+                    name: r.name.clone(),
+                    value: serde_json::to_value(value).unwrap_or_default(),
+                })
+            })
+            .collect();
+        let now = SystemTime::now();
+        Outcome {
+            status: PipelineRunStatus {
+                conditions: vec![Condition {
+                    kind: "Succeeded".into(),
+                    status: status.into(),
+                    reason: reason.into(),
+                    message,
+                    last_transition_time: Some(timestamp(now)),
+                }],
+                start_time: timestamp(started_at),
+                completion_time: timestamp(now),
+                child_references: children,
+                skipped_tasks: skipped,
+                results: pipeline_results,
+                pipeline_spec: plan.spec.clone(),
+            },
+            tasks: ended,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn schedule(
+        &self,
+        plan: &PipelinePlan,
+        settings: &Settings,
+        phases: &mut [Phase],
+        skipped: &mut Vec<SkippedTask>,
+        children: &mut Vec<ChildReference>,
+        results: &BTreeMap<String, Vec<ResultValue>>,
+        running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>,
+        stop: &Arc<AtomicBool>,
+        start: Instant,
+    ) {
+        loop {
+            let finished: BTreeSet<usize> = (0..phases.len())
+                .filter(|i| matches!(phases[*i], Phase::Succeeded | Phase::Skipped))
+                .collect();
+            let started: BTreeSet<usize> = (0..phases.len())
+                .filter(|i| phases[*i] != Phase::Pending)
+                .collect();
+            let ready = plan.dag.ready(&started, &finished);
+            if ready.is_empty() {
+                return;
+            }
+            let mut changed = false;
+            for i in ready {
+                let task = &plan.spec.tasks[i];
+                if plan.dag.deps[i]
+                    .iter()
+                    .any(|d| phases[*d] == Phase::Skipped)
+                {
+                    // Upstream skips the children of a skipped task.
+                    phases[i] = Phase::Skipped;
+                    skipped.push(skip(task, "Parent Tasks were skipped", Vec::new()));
+                    changed = true;
+                    continue;
+                }
+                let vars = task_vars(plan, results);
+                if let Some(reason) = missing_results(task, &vars) {
+                    phases[i] = Phase::Skipped;
+                    skipped.push(skip(task, reason, Vec::new()));
+                    changed = true;
+                    continue;
+                }
+                match when_passes(&task.when, &vars) {
+                    Err(whens) => {
+                        phases[i] = Phase::Skipped;
+                        skipped.push(skip(task, "When Expressions evaluated to false", whens));
+                        changed = true;
+                    }
+                    Ok(()) => {
+                        phases[i] = Phase::Running;
+                        children.push(child(plan, task, &plan.tasks[i]));
+                        self.launch(
+                            plan,
+                            settings,
+                            false,
+                            i,
+                            task,
+                            &plan.tasks[i],
+                            &vars,
+                            running,
+                            stop,
+                            start,
+                        );
+                    }
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn launch(
+        &self,
+        plan: &PipelinePlan,
+        settings: &Settings,
+        is_finally: bool,
+        index: usize,
+        task: &PipelineTask,
+        runs: &Runs,
+        vars: &Vars,
+        running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>,
+        stop: &Arc<AtomicBool>,
+        start: Instant,
+    ) {
+        let tx = self.tx.clone();
+        let name = format!("{}-{}", plan.name, task.name);
+        let params: Vec<Param> = task
+            .params
+            .iter()
+            .map(|p| Param {
+                name: p.name.clone(),
+                value: substitute_value(&p.value, vars),
+            })
+            .collect();
+        let fail = |error: String| TaskOutcome {
+            task: task.name.clone(),
+            status: None,
+            succeeded: false,
+            cancelled: false,
+            error: Some(error),
+            results: Vec::new(),
+            logs: Vec::new(),
+        };
+        if let Runs::Custom {
+            api_version,
+            kind,
+            reference,
+            spec,
+        } = runs
+        {
+            {
+                let request = CustomRunRequest {
+                    name,
+                    api_version: api_version.clone(),
+                    kind: kind.clone(),
+                    reference: reference.clone(),
+                    spec: spec.clone(),
+                    params,
+                };
+                let custom = settings.custom.clone();
+                let stop = stop.clone();
+                let task_name = task.name.clone();
+                std::thread::spawn(move || {
+                    let outcome = match custom.run(&request, stop) {
+                        Ok(o) => TaskOutcome {
+                            task: task_name,
+                            status: None,
+                            succeeded: o.succeeded,
+                            cancelled: o.reason.contains("Cancel"),
+                            error: (!o.succeeded).then_some(o.message),
+                            results: o.results,
+                            logs: Vec::new(),
+                        },
+                        Err(e) => TaskOutcome {
+                            task: task_name,
+                            status: None,
+                            succeeded: false,
+                            cancelled: false,
+                            error: Some(e),
+                            results: Vec::new(),
+                            logs: Vec::new(),
+                        },
+                    };
+                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
+                });
+                return;
+            }
+        };
+        let prepared =
+            match task_run_for(plan, task, runs, vars, &settings.images, &settings.render) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(fail(e))));
+                    return;
+                }
+            };
+        let mut controller = Controller::new(settings.options.clone());
+        if let Ok(mut map) = running.lock() {
+            map.insert((is_finally, index), controller.canceller());
+        }
+        if stop.load(Ordering::SeqCst) {
+            controller.canceller().cancel();
+        }
+        let progress = settings.progress;
+        let task_label = task.name.clone();
+        std::thread::spawn(move || {
+            let mut observer: Box<dyn Observer> = if progress {
+                Box::new(Progress {
+                    prefix: task_label.clone(),
+                    start,
+                })
+            } else {
+                Box::new(crate::runtime::controller::Silent)
+            };
+            let outcome = match controller.run(&prepared.plan, observer.as_mut()) {
+                Ok(report) => TaskOutcome {
+                    task: task_label,
+                    succeeded: report.status.succeeded(),
+                    cancelled: report.status.reason() == "TaskRunCancelled",
+                    error: None,
+                    results: report.status.results.clone(),
+                    status: Some(report.status),
+                    logs: report.logs,
+                },
+                Err(e) => TaskOutcome {
+                    task: task_label,
+                    status: None,
+                    succeeded: false,
+                    cancelled: false,
+                    error: Some(e.to_string()),
+                    results: Vec::new(),
+                    logs: Vec::new(),
+                },
+            };
+            let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
+        });
+    }
+}
+
+fn cancel_all(running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>) {
+    if let Ok(map) = running.lock() {
+        map.values().for_each(Canceller::cancel);
+    }
+}

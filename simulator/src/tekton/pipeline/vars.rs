@@ -1,0 +1,108 @@
+//! The variables a pipeline task sees (`params.*`, `context.*`,
+//! `tasks.<t>.results.*`, and in finally `tasks.status`), and `when`.
+
+use std::collections::BTreeMap;
+
+use super::run::Phase;
+use super::{substitute_value, PipelinePlan};
+use crate::status::ResultValue;
+use crate::tekton::model::{ParamValue, PipelineTask, When};
+use crate::tekton::substitute::Vars;
+
+/// `params.*`, `context.*` and the results of the tasks that ended.
+pub fn task_vars(plan: &PipelinePlan, results: &BTreeMap<String, Vec<ResultValue>>) -> Vars {
+    let mut vars = plan.params.clone();
+    vars.set("context.pipelineRun.name", plan.name.clone());
+    vars.set("context.pipelineRun.namespace", plan.namespace.clone());
+    vars.set("context.pipelineRun.uid", plan.uid.clone());
+    vars.set("context.pipeline.name", plan.pipeline_name.clone());
+    for (task, values) in results {
+        for r in values {
+            let value = match serde_json::from_value::<ParamValue>(r.value.clone()) {
+                Ok(v) => v,
+                Err(_) => ParamValue::String(r.value.to_string()),
+            };
+            vars.0
+                .insert(format!("tasks.{task}.results.{}", r.name), value);
+        }
+    }
+    vars
+}
+
+/// [`task_vars`] plus `$(tasks.status)` and `$(tasks.<t>.status)`.
+pub(super) fn finally_vars(
+    plan: &PipelinePlan,
+    phases: &[Phase],
+    results: &BTreeMap<String, Vec<ResultValue>>,
+) -> Vars {
+    let mut vars = task_vars(plan, results);
+    for (task, phase) in plan.spec.tasks.iter().zip(phases) {
+        let status = match phase {
+            Phase::Succeeded => "Succeeded",
+            Phase::Failed | Phase::Cancelled => "Failed",
+            _ => "None",
+        };
+        vars.set(format!("tasks.{}.status", task.name), status);
+    }
+    let any_failed = phases
+        .iter()
+        .any(|p| matches!(p, Phase::Failed | Phase::Cancelled));
+    let any_skipped = phases
+        .iter()
+        .any(|p| matches!(p, Phase::Skipped | Phase::Pending));
+    let aggregate = if any_failed {
+        "Failed"
+    } else if any_skipped {
+        "Completed"
+    } else {
+        "Succeeded"
+    };
+    vars.set("tasks.status", aggregate);
+    vars
+}
+
+/// `Some(reason)` when a param or `when` of `task` refers to a result no task produced.
+pub(super) fn missing_results(task: &PipelineTask, vars: &Vars) -> Option<&'static str> {
+    let mut texts: Vec<String> = Vec::new();
+    for p in &task.params {
+        if let ParamValue::String(s) = substitute_value(&p.value, vars) {
+            texts.push(s);
+        }
+        if let ParamValue::Array(items) = substitute_value(&p.value, vars) {
+            texts.extend(items);
+        }
+    }
+    for w in &task.when {
+        texts.extend(w.input.iter().map(|i| vars.apply(i)));
+    }
+    texts
+        .iter()
+        .any(|t| t.contains("$(tasks."))
+        .then_some("Results were missing")
+}
+
+/// `Ok` when every `when` holds; else the substituted expressions.
+pub(super) fn when_passes(whens: &[When], vars: &Vars) -> Result<(), Vec<When>> {
+    let substituted: Vec<When> = whens
+        .iter()
+        .map(|w| When {
+            input: w.input.as_deref().map(|i| vars.apply(i)),
+            operator: w.operator.clone(),
+            values: vars.apply_list(&w.values),
+            cel: w.cel.clone(),
+        })
+        .collect();
+    let holds = substituted.iter().all(|w| {
+        let input = w.input.clone().unwrap_or_default();
+        let found = w.values.contains(&input);
+        match w.operator.as_deref() {
+            Some("notin") => !found,
+            _ => found,
+        }
+    });
+    if holds {
+        Ok(())
+    } else {
+        Err(substituted)
+    }
+}

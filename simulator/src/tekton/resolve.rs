@@ -1,0 +1,399 @@
+//! Tekton documents from files and `-f DIR`, and the run object among them:
+//! the one TaskRun, or a lone Task run with `--param`/`--workspace`.
+
+use std::path::Path;
+
+use super::model::{
+    Param, ParamValue, Pipeline, PipelineRun, Ref, Task, TaskRun, TaskRunSpec, TaskSpec,
+};
+use crate::input::{typed_at, InputError};
+
+/// The Tekton API groups podsim reads.
+pub const API_VERSIONS: [&str; 2] = ["tekton.dev/v1", "tekton.dev/v1beta1"];
+/// The kinds podsim recognises as Tekton's.
+pub const KINDS: [&str; 4] = ["Task", "TaskRun", "Pipeline", "PipelineRun"];
+
+/// One Tekton document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// A Task.
+    Task(Box<Task>),
+    /// A TaskRun.
+    TaskRun(Box<TaskRun>),
+    /// A Pipeline.
+    Pipeline(Box<Pipeline>),
+    /// A PipelineRun.
+    PipelineRun(Box<PipelineRun>),
+}
+
+/// Tekton documents, with the file each came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Documents(pub Vec<(String, Document)>);
+
+/// Why the run object could not be found or resolved.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ResolveError {
+    /// Nothing to run.
+    #[error("no TaskRun and no Task to run among the files")]
+    Nothing,
+    /// Several candidates.
+    #[error("{0}: give exactly one TaskRun, or one Task to run with --param/--workspace")]
+    Ambiguous(String),
+    /// A reference names nothing.
+    #[error("{what} {name:?} is not defined in the files or -f directories")]
+    Missing {
+        /// `taskRef`.
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A reference names several definitions.
+    #[error("{what} {name:?} is defined more than once ({files})")]
+    Duplicate {
+        /// `taskRef`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Where.
+        files: String,
+    },
+    /// Something the reference asks for is not supported.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Whether a document with this `apiVersion` and `kind` is Tekton's.
+pub fn is_tekton(api_version: Option<&str>, kind: Option<&str>) -> bool {
+    api_version.is_some_and(|v| v.starts_with("tekton.dev/"))
+        && kind.is_some_and(|k| KINDS.contains(&k))
+}
+
+/// Parses every YAML document of `text` (from `file`) as a Tekton resource;
+/// errors carry the line within the file.
+pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
+    let mut docs = Vec::new();
+    for (offset, chunk) in split(text) {
+        let value: serde_norway::Value = match serde_norway::from_str(&chunk) {
+            Ok(v) => v,
+            Err(e) => return Err(crate::input::yaml_error_at(file, &e, String::new(), offset)),
+        };
+        if value.is_null() {
+            continue;
+        }
+        let api = value
+            .get("apiVersion")
+            .and_then(|k| k.as_str())
+            .unwrap_or("");
+        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        if !API_VERSIONS.contains(&api) {
+            return Err(InputError::Other {
+                file: file.to_string(),
+                message: format!(
+                    "apiVersion {api:?} is not supported: use tekton.dev/v1 or tekton.dev/v1beta1"
+                ),
+            });
+        }
+        let doc = match kind {
+            "Task" => Document::Task(Box::new(typed_at(file, &chunk, offset)?)),
+            "TaskRun" => Document::TaskRun(Box::new(typed_at(file, &chunk, offset)?)),
+            "Pipeline" => Document::Pipeline(Box::new(typed_at(file, &chunk, offset)?)),
+            "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, &chunk, offset)?)),
+            other => {
+                return Err(InputError::Other {
+                    file: file.to_string(),
+                    message: format!(
+                        "kind {other:?} is not supported: give a Task, TaskRun, Pipeline or PipelineRun"
+                    ),
+                })
+            }
+        };
+        docs.push((file.to_string(), doc));
+    }
+    Ok(Documents(docs))
+}
+
+/// Whether `text` holds more than one non-empty YAML document (only Tekton
+/// files may).
+pub fn is_multi_document(text: &str) -> bool {
+    split(text)
+        .iter()
+        .filter(|(_, chunk)| {
+            chunk
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .count()
+        > 1
+}
+
+/// Splits multi-document YAML at `---` lines: each chunk with the number of
+/// lines before it.
+fn split(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            out.push((start, std::mem::take(&mut current)));
+            start = i + 1;
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    out.push((start, current));
+    out
+}
+
+/// Reads every `*.yaml`/`*.yml` file of `dir` (not recursive) as Tekton documents.
+pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
+    let io = |source| InputError::Io {
+        file: dir.display().to_string(),
+        source,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    let mut all = Documents::default();
+    for path in paths {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| InputError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        all.0.extend(parse(&file, &text)?.0);
+    }
+    Ok(all)
+}
+
+impl Documents {
+    /// The run object: the one TaskRun, else the one Task (as a TaskRun
+    /// named `<task>-run` with `params`), with its Task spec and the Task's name.
+    pub fn run_object(
+        &self,
+        params: &[(String, ParamValue)],
+    ) -> Result<(TaskRun, TaskSpec, String), ResolveError> {
+        let runs: Vec<&TaskRun> = self
+            .0
+            .iter()
+            .filter_map(|(_, d)| match d {
+                Document::TaskRun(r) => Some(&**r),
+                _ => None,
+            })
+            .collect();
+        let mut run = match runs.as_slice() {
+            [one] => (*one).clone(),
+            [] => {
+                let tasks: Vec<&Task> = self.tasks().collect();
+                match tasks.as_slice() {
+                    [task] => synthesise(task),
+                    [] => return Err(ResolveError::Nothing),
+                    many => {
+                        return Err(ResolveError::Ambiguous(format!(
+                            "{} Tasks and no TaskRun",
+                            many.len()
+                        )))
+                    }
+                }
+            }
+            many => return Err(ResolveError::Ambiguous(format!("{} TaskRuns", many.len()))),
+        };
+        for (name, value) in params {
+            run.spec.params.retain(|p| &p.name != name);
+            run.spec.params.push(Param {
+                name: name.clone(),
+                value: value.clone(),
+            });
+        }
+        let (spec, task_name) = self.task_of(&run)?;
+        Ok((run, spec, task_name))
+    }
+
+    fn tasks(&self) -> impl Iterator<Item = &Task> {
+        self.0.iter().filter_map(|(_, d)| match d {
+            Document::Task(t) => Some(&**t),
+            _ => None,
+        })
+    }
+
+    /// The Task spec of `run` (inline, or by `taskRef.name`) and its name.
+    pub fn task_of(&self, run: &TaskRun) -> Result<(TaskSpec, String), ResolveError> {
+        let name = run.metadata.name_or("taskrun");
+        match (&run.spec.task_spec, &run.spec.task_ref) {
+            (Some(spec), None) => Ok((spec.clone(), name)),
+            (None, Some(task_ref)) => self
+                .task(task_ref)
+                .map(|t| (t.spec.clone(), t.metadata.name_or("task"))),
+            (Some(_), Some(_)) => Err(ResolveError::Unsupported(
+                "the TaskRun gives both taskRef and taskSpec: give one".into(),
+            )),
+            (None, None) => Err(ResolveError::Unsupported(
+                "the TaskRun gives neither taskRef nor taskSpec".into(),
+            )),
+        }
+    }
+
+    /// The Task `task_ref` names.
+    pub fn task(&self, task_ref: &Ref) -> Result<&Task, ResolveError> {
+        if let Some(kind) = task_ref.kind.as_deref().filter(|k| *k != "Task") {
+            return Err(ResolveError::Unsupported(format!(
+                "taskRef kind {kind:?} is not supported: podsim resolves namespaced Tasks from files"
+            )));
+        }
+        let Some(name) = &task_ref.name else {
+            return Err(ResolveError::Unsupported("taskRef without a name".into()));
+        };
+        let found: Vec<(&String, &Task)> = self
+            .0
+            .iter()
+            .filter_map(|(f, d)| match d {
+                Document::Task(t) if t.metadata.name.as_ref() == Some(name) => Some((f, &**t)),
+                _ => None,
+            })
+            .collect();
+        match found.as_slice() {
+            [(_, task)] => Ok(task),
+            [] => Err(ResolveError::Missing {
+                what: "taskRef",
+                name: name.clone(),
+            }),
+            many => Err(ResolveError::Duplicate {
+                what: "taskRef",
+                name: name.clone(),
+                files: many
+                    .iter()
+                    .map(|(f, _)| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+}
+
+fn synthesise(task: &Task) -> TaskRun {
+    let task_name = task.metadata.name_or("task");
+    TaskRun {
+        api_version: "tekton.dev/v1".into(),
+        kind: "TaskRun".into(),
+        metadata: super::model::Meta {
+            name: Some(format!("{task_name}-run")),
+            namespace: task.metadata.namespace.clone(),
+            ..Default::default()
+        },
+        spec: TaskRunSpec {
+            task_ref: Some(Ref {
+                name: Some(task_name),
+                ..Ref::default()
+            }),
+            ..TaskRunSpec::default()
+        },
+        status: None,
+    }
+}
+
+impl Documents {
+    /// The PipelineRun to run, if the files hold one, or one synthesised
+    /// (`<pipeline>-run`) for a lone Pipeline when there is no TaskRun.
+    /// `None`: the run object is a TaskRun or Task.
+    pub fn pipeline_run(&self) -> Result<Option<PipelineRun>, ResolveError> {
+        let runs: Vec<&PipelineRun> = self
+            .0
+            .iter()
+            .filter_map(|(_, d)| match d {
+                Document::PipelineRun(r) => Some(&**r),
+                _ => None,
+            })
+            .collect();
+        let has_task_run = self
+            .0
+            .iter()
+            .any(|(_, d)| matches!(d, Document::TaskRun(_)));
+        match runs.as_slice() {
+            [one] if !has_task_run => Ok(Some((*one).clone())),
+            [] if !has_task_run => {
+                let pipelines: Vec<&Pipeline> = self.pipelines().collect();
+                match pipelines.as_slice() {
+                    [] => Ok(None),
+                    [one] => {
+                        let name = one.metadata.name_or("pipeline");
+                        Ok(Some(PipelineRun {
+                            api_version: "tekton.dev/v1".into(),
+                            kind: "PipelineRun".into(),
+                            metadata: super::model::Meta {
+                                name: Some(format!("{name}-run")),
+                                namespace: one.metadata.namespace.clone(),
+                                ..Default::default()
+                            },
+                            spec: super::model::PipelineRunSpec {
+                                pipeline_ref: Some(Ref {
+                                    name: Some(name),
+                                    ..Ref::default()
+                                }),
+                                ..Default::default()
+                            },
+                            status: None,
+                        }))
+                    }
+                    many => Err(ResolveError::Ambiguous(format!(
+                        "{} Pipelines and no PipelineRun",
+                        many.len()
+                    ))),
+                }
+            }
+            [] => Ok(None),
+            _ => Err(ResolveError::Ambiguous(format!(
+                "{} PipelineRuns and TaskRuns",
+                runs.len()
+            ))),
+        }
+    }
+
+    fn pipelines(&self) -> impl Iterator<Item = &Pipeline> {
+        self.0.iter().filter_map(|(_, d)| match d {
+            Document::Pipeline(p) => Some(&**p),
+            _ => None,
+        })
+    }
+
+    /// The Pipeline `pipeline_ref` names.
+    pub fn pipeline(&self, pipeline_ref: &Ref) -> Result<&Pipeline, ResolveError> {
+        let Some(name) = &pipeline_ref.name else {
+            return Err(ResolveError::Unsupported(
+                "pipelineRef without a name".into(),
+            ));
+        };
+        if pipeline_ref.resolver.is_some() || pipeline_ref.bundle.is_some() {
+            return Err(ResolveError::Unsupported(
+                "pipelineRef: remote resolution is not supported; give the Pipeline in a file or -f DIR".into(),
+            ));
+        }
+        let found: Vec<(&String, &Pipeline)> = self
+            .0
+            .iter()
+            .filter_map(|(f, d)| match d {
+                Document::Pipeline(p) if p.metadata.name.as_ref() == Some(name) => Some((f, &**p)),
+                _ => None,
+            })
+            .collect();
+        match found.as_slice() {
+            [(_, p)] => Ok(p),
+            [] => Err(ResolveError::Missing {
+                what: "pipelineRef",
+                name: name.clone(),
+            }),
+            many => Err(ResolveError::Duplicate {
+                what: "pipelineRef",
+                name: name.clone(),
+                files: many
+                    .iter()
+                    .map(|(f, _)| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Black-box tests of `podsim` on Pipelines and PipelineRuns.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn podsim() -> Command {
+    common::entrypoint();
+    let mut cmd = Command::cargo_bin("podsim").expect("podsim binary");
+    cmd.timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+fn example(name: &str) -> std::path::PathBuf {
+    common::examples_dir().join("tekton").join(name)
+}
+
+/// The status printed with `-o json`: timestamps redacted, pipelineSpec dropped.
+fn status_of(output: &[u8]) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_slice(output).expect("status JSON");
+    if let Some(map) = value.as_object_mut() {
+        map.remove("pipelineSpec");
+        for key in ["startTime", "completionTime"] {
+            map.insert(key.into(), "[time]".into());
+        }
+    }
+    if let Some(c) = value["conditions"][0].as_object_mut() {
+        c.insert("lastTransitionTime".into(), "[time]".into());
+    }
+    value
+}
+
+fn run_json(args: &[&std::path::Path], extra: &[&str], code: i32) -> serde_json::Value {
+    let mut cmd = podsim();
+    cmd.args(["run", "-q", "-o", "json"]).args(args).args(extra);
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    status_of(&out)
+}
+
+#[test]
+fn the_example_pipelinerun_shares_a_workspace_and_passes_results() {
+    let status = run_json(
+        &[
+            &example("build-pipelinerun.yaml"),
+            &example("build-pipeline.yaml"),
+        ],
+        &[],
+        0,
+    );
+    insta::assert_yaml_snapshot!("build_pipelinerun_status", status);
+}
+
+#[test]
+fn a_false_when_skips_the_task_and_the_run_is_completed() {
+    let status = run_json(
+        &[
+            &example("build-pipelinerun.yaml"),
+            &example("build-pipeline.yaml"),
+        ],
+        &["--param", "lint=no"],
+        0,
+    );
+    insta::assert_yaml_snapshot!("build_pipelinerun_lint_skipped", status);
+}
+
+const FAILING: &str = "apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+    - name: bad
+      taskSpec: {steps: [{name: s, image: x, command: ['false']}]}
+    - name: after
+      runAfter: [bad]
+      taskSpec: {steps: [{name: s, image: x, command: ['true']}]}
+  finally:
+    - name: cleanup
+      params: [{name: all, value: $(tasks.status)}, {name: bad, value: $(tasks.bad.status)}]
+      taskSpec:
+        params: [{name: all}, {name: bad}]
+        steps: [{name: s, image: x, script: 'echo \"all=$(params.all) bad=$(params.bad)\"'}]
+";
+
+#[test]
+fn a_failed_task_stops_the_dag_and_finally_sees_the_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "p.yaml", FAILING);
+    podsim()
+        .args(["run", "-q", "--logs"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "[cleanup/step-s] all=Failed bad=Failed",
+        ));
+    let status = run_json(&[&file], &[], 1);
+    insta::assert_yaml_snapshot!("failing_pipeline_status", status);
+}
+
+#[test]
+fn independent_branches_run_at_the_same_time() {
+    // Each task waits for the other's marker: only parallel branches finish.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shared = tempfile::tempdir().expect("shared dir");
+    let task = |me: &str, other: &str| {
+        format!(
+            "    - name: {me}\n      workspaces: [{{name: w, workspace: shared}}]\n      taskSpec:\n        workspaces: [{{name: w}}]\n        steps:\n          - name: s\n            image: x\n            script: |\n              touch $(workspaces.w.path)/{me}\n              i=0; until [ -e $(workspaces.w.path)/{other} ]; do i=$((i+1)); [ $i -lt 2000 ] || exit 1; sleep 0.01; done\n"
+        )
+    };
+    let text = format!(
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {{name: par}}\nspec:\n  workspaces: [{{name: shared}}]\n  tasks:\n{}{}",
+        task("a", "b"),
+        task("b", "a")
+    );
+    let file = write(&dir, "par.yaml", &text);
+    podsim()
+        .args(["run", "-q"])
+        .arg(&file)
+        .arg("--workspace")
+        .arg(format!("shared={}", shared.path().display()))
+        .assert()
+        .success();
+}
+
+#[test]
+fn cancel_after_cancels_the_running_tasks_and_skips_finally() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "slow.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: slow}\nspec:\n  tasks:\n    - name: wait\n      taskSpec: {steps: [{name: s, image: x, command: [sleep, '30']}]}\n  finally:\n    - name: never\n      taskSpec: {steps: [{name: s, image: x, command: ['true']}]}\n",
+    );
+    let status = run_json(&[&file], &["--cancel-after", "300ms"], 1);
+    assert_eq!(status["conditions"][0]["reason"], "Cancelled", "{status:#}");
+    assert_eq!(status["skippedTasks"][0]["name"], "never", "{status:#}");
+}
+
+#[test]
+fn bad_pipelines_are_one_line_each() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cycle = write(
+        &dir,
+        "cycle.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: c}\nspec:\n  tasks:\n    - {name: a, runAfter: [b], taskRef: {name: t}}\n    - {name: b, runAfter: [a], taskRef: {name: t}}\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&cycle)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is part of a cycle"));
+    let custom = write(
+        &dir,
+        "custom.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: c}\nspec:\n  params: [{name: p}]\n  tasks:\n    - {name: a, taskRef: {apiVersion: example.dev/v1, kind: Wait}}\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&custom)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "pipeline param \"p\" has no value and no default: pass --param p=VALUE",
+        ));
+    podsim()
+        .args(["run", "-q", "--param", "p=1"])
+        .arg(&custom)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "custom task example.dev/v1/Wait: no runner registered",
+        ));
+}

@@ -1,0 +1,239 @@
+//! Black-box tests of `podsim` on Tekton Tasks and TaskRuns.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn podsim() -> Command {
+    common::entrypoint();
+    Command::cargo_bin("podsim").expect("podsim binary")
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+fn example(name: &str) -> std::path::PathBuf {
+    common::examples_dir().join("tekton").join(name)
+}
+
+/// The status printed with `-o json`, timestamps and the uid redacted.
+fn status_of(output: &[u8]) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_slice(output).expect("status JSON");
+    redact(&mut value);
+    value
+}
+
+fn redact(value: &mut serde_json::Value) {
+    const TIMES: [&str; 5] = [
+        "startTime",
+        "completionTime",
+        "lastTransitionTime",
+        "startedAt",
+        "finishedAt",
+    ];
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if TIMES.contains(&key.as_str()) {
+                    *v = serde_json::Value::String("[time]".into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_example_taskrun_runs_with_typed_results() {
+    let out = podsim()
+        .args(["run", "-q", "-o", "json"])
+        .arg(example("hello-taskrun.yaml"))
+        .arg(example("hello-task.yaml"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_yaml_snapshot!("hello_taskrun_status", status_of(&out));
+}
+
+#[test]
+fn a_task_runs_directly_with_params_and_a_workspace_directory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    podsim()
+        .args(["run", "-q", "--logs"])
+        .arg(example("hello-task.yaml"))
+        .args([
+            "--param",
+            "who=you",
+            "--param",
+            r#"style={"punctuation":"?"}"#,
+        ])
+        .arg("--workspace")
+        .arg(format!("out={}", dir.path().display()))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Hello, you? from hello-run"));
+    let written = std::fs::read_to_string(dir.path().join("greeting.txt")).expect("greeting");
+    assert_eq!(written, "Hello, you");
+}
+
+#[test]
+fn an_unbound_workspace_names_the_flag() {
+    podsim()
+        .arg("validate")
+        .arg(example("hello-task.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "workspace \"out\" is not bound: pass --workspace out=DIR",
+        ));
+}
+
+const V1BETA1: &str = "apiVersion: tekton.dev/v1beta1
+kind: TaskRun
+metadata: {name: old}
+spec:
+  stepOverrides: [{name: a, resources: {limits: {cpu: '1'}}}]
+  params: [{name: n, value: '3'}]
+  taskSpec:
+    params: [{name: n}, {name: list, type: array, default: [x, y]}]
+    results: [{name: out}]
+    steps:
+      - name: a
+        image: busybox
+        resources: {requests: {memory: 1Mi}}
+        command: [sh, -c, 'printf %s \"$0$1\" $(params.n) > $(results.out.path)', '$(params.list[1])']
+";
+
+#[test]
+fn v1beta1_taskruns_with_inline_specs_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "old.yaml", V1BETA1);
+    let out = podsim()
+        .args(["run", "-q", "-o", "json"])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status = status_of(&out);
+    assert_eq!(status["results"][0]["value"], "y3", "{status:#}");
+}
+
+#[test]
+fn a_missing_param_and_an_image_only_step_are_each_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "t.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  params: [{name: p}]\n  steps:\n    - name: a\n      image: example.com/tool\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "spec.params[0]: param \"p\" has no value and no default: pass --param p=VALUE",
+        ))
+        .stderr(predicate::str::contains(
+            "--image-command example.com/tool=CMD",
+        ))
+        .stderr(predicate::str::contains("give a command or a script").not());
+    podsim()
+        .args(["run", "-q", "--logs", "--param", "p=v"])
+        .arg(&file)
+        .args(["--image-command", "example.com/tool=echo from-the-image"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[step-a] from-the-image"));
+}
+
+#[test]
+fn unknown_and_unsupported_fields_are_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let typo = write(
+        &dir,
+        "typo.yaml",
+        "# comment\napiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\n---\napiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: t}\n  paramz: []\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&typo)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "typo.yaml:11:3: spec.paramz: unknown field `paramz`",
+        ))
+        .stderr(predicate::str::contains("did you mean `params`?"));
+    let step_ref = write(
+        &dir,
+        "ref.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps: [{name: a, ref: {name: action}}]\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&step_ref)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "spec.steps[0].ref: not supported by podsim: StepActions",
+        ));
+}
+
+#[test]
+fn task_refs_resolve_from_directories_and_missing_ones_are_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = write(
+        &dir,
+        "run.yaml",
+        "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  taskRef: {name: hello}\n  workspaces: [{name: out, emptyDir: {}}]\n",
+    );
+    podsim()
+        .args(["validate"])
+        .arg(&run)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "taskRef \"hello\" is not defined in the files or -f directories",
+        ));
+    podsim()
+        .args(["render"])
+        .arg(&run)
+        .arg("-f")
+        .arg(common::examples_dir().join("tekton"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tekton.dev/taskRun: r"))
+        .stdout(predicate::str::contains("name: r-pod"));
+}
+
+#[test]
+fn a_failing_step_fails_the_taskrun_with_upstreams_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "fail.yaml",
+        "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: f}\nspec:\n  taskSpec:\n    steps:\n      - {name: a, image: x, command: ['false']}\n      - {name: b, image: x, command: ['true']}\n",
+    );
+    let out = podsim()
+        .args(["run", "-q", "-o", "json"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let status = status_of(&out);
+    assert_eq!(status["conditions"][0]["reason"], "Failed");
+    assert_eq!(status["steps"][1]["terminated"]["reason"], "Skipped");
+}
