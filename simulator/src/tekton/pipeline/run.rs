@@ -11,7 +11,8 @@ use std::time::{Instant, SystemTime};
 
 use super::child::{child, skip, task_run_for};
 use super::custom::{CustomRunRequest, CustomTasks};
-use super::status::{ChildReference, PipelineResultValue, PipelineRunStatus, SkippedTask};
+use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
+use super::summary::{summarise, Ending};
 use super::vars::{finally_vars, missing_results, task_vars, when_passes};
 use super::{substitute_value, PipelinePlan, Runs};
 use crate::render::RenderOptions;
@@ -20,7 +21,7 @@ use crate::runtime::controller::{
 };
 use crate::status::{timestamp, Condition, ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
-use crate::tekton::model::{Param, ParamValue, PipelineTask};
+use crate::tekton::model::{Param, PipelineTask};
 use crate::tekton::substitute::Vars;
 
 /// How the pipeline's TaskRuns run.
@@ -306,55 +307,22 @@ impl PipelineController {
                 }
             }
         }
-        let all: Vec<&Phase> = phases.iter().chain(finally_phases.iter()).collect();
-        let failed = all.iter().filter(|p| ***p == Phase::Failed).count();
-        let cancelled_n = all.iter().filter(|p| ***p == Phase::Cancelled).count();
-        let completed = all
-            .iter()
-            .filter(|p| matches!(***p, Phase::Succeeded | Phase::Failed | Phase::Cancelled))
-            .count();
-        let skipped_n = skipped.len();
-        let counts = format!("Tasks Completed: {completed} (Failed: {failed}, Cancelled {cancelled_n}), Skipped: {skipped_n}");
-        let (status, reason, message) = if cancelled {
-            (
-                "False",
-                "Cancelled",
-                format!("PipelineRun {:?} was cancelled", plan.name),
-            )
+        let ending = if cancelled {
+            Ending::Cancelled
         } else if timed_out {
-            (
-                "False",
-                "PipelineRunTimeout",
-                format!(
-                    "PipelineRun {:?} failed to finish within the timeout",
-                    plan.name
-                ),
-            )
-        } else if failed + cancelled_n > 0 {
-            ("False", "Failed", counts)
-        } else if skipped_n > 0 {
-            ("True", "Completed", counts)
+            Ending::TimedOut
         } else {
-            ("True", "Succeeded", counts)
+            Ending::Finished
         };
-        let vars = finally_vars(plan, &phases, &results);
-        let pipeline_results = plan
-            .spec
-            .results
-            .iter()
-            .filter_map(|r| {
-                let value = substitute_value(&r.value, &vars);
-                let unresolved = match &value {
-                    ParamValue::String(s) => s.contains("$(tasks."),
-                    ParamValue::Array(a) => a.iter().any(|s| s.contains("$(tasks.")),
-                    ParamValue::Object(o) => o.values().any(|s| s.contains("$(tasks.")),
-                };
-                (!unresolved).then(|| PipelineResultValue {
-                    name: r.name.clone(),
-                    value: serde_json::to_value(value).unwrap_or_default(),
-                })
-            })
-            .collect();
+        let (condition_parts, pipeline_results) = summarise(
+            plan,
+            ending,
+            &phases,
+            &finally_phases,
+            skipped.len(),
+            &results,
+        );
+        let (status, reason, message) = condition_parts;
         let now = SystemTime::now();
         Outcome {
             status: PipelineRunStatus {
@@ -403,11 +371,16 @@ impl PipelineController {
             let mut changed = false;
             for i in ready {
                 let task = &plan.spec.tasks[i];
-                if plan.dag.deps[i]
-                    .iter()
-                    .any(|d| phases[*d] == Phase::Skipped)
-                {
-                    // Upstream skips the children of a skipped task.
+                if plan.dag.deps[i].iter().any(|d| {
+                    // A `when` guards only its own task (upstream's
+                    // task-scoped when): its children still run.
+                    phases[*d] == Phase::Skipped
+                        && !skipped.iter().any(|s| {
+                            s.name == plan.spec.tasks[*d].name
+                                && s.reason == "When Expressions evaluated to false"
+                        })
+                }) {
+                    // Upstream skips the children of a task skipped otherwise.
                     phases[i] = Phase::Skipped;
                     skipped.push(skip(task, "Parent Tasks were skipped", Vec::new()));
                     changed = true;
