@@ -178,3 +178,39 @@ fn bad_pipelines_are_one_line_each() {
             "custom task example.dev/v1/Wait: no runner registered",
         ));
 }
+
+#[test]
+fn a_when_guards_only_its_own_task() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "guard.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: g}\nspec:\n  tasks:\n    - name: guarded\n      when: [{input: a, operator: notin, values: [a]}]\n      taskSpec: {results: [{name: r}], steps: [{name: s, image: x, command: ['true']}]}\n    - name: child\n      runAfter: [guarded]\n      taskSpec: {steps: [{name: s, image: x, command: ['true']}]}\n    - name: consumer\n      params: [{name: v, value: $(tasks.guarded.results.r)}]\n      taskSpec: {params: [{name: v}], steps: [{name: s, image: x, command: ['true']}]}\n",
+    );
+    let status = run_json(&[&file], &[], 0);
+    assert_eq!(
+        status["childReferences"][0]["pipelineTaskName"], "child",
+        "{status:#}"
+    );
+    let reasons: Vec<(String, String)> = status["skippedTasks"]
+        .as_array()
+        .expect("skippedTasks")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or("").into(),
+                s["reason"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "guarded".to_string(),
+                "When Expressions evaluated to false".to_string()
+            ),
+            ("consumer".to_string(), "Results were missing".to_string())
+        ]
+    );
+}

@@ -11,6 +11,7 @@ pub mod custom;
 pub mod dag;
 pub mod run;
 pub mod status;
+pub mod summary;
 pub mod vars;
 
 use std::collections::BTreeMap;

@@ -9,19 +9,18 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use super::child::{child, skip, task_run_for};
-use super::custom::{CustomRunRequest, CustomTasks};
-use super::status::{ChildReference, PipelineResultValue, PipelineRunStatus, SkippedTask};
+use super::child::{child, skip};
+use super::custom::CustomTasks;
+use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
+use super::summary::{summarise, Ending};
 use super::vars::{finally_vars, missing_results, task_vars, when_passes};
-use super::{substitute_value, PipelinePlan, Runs};
+
+mod launch;
+use super::PipelinePlan;
 use crate::render::RenderOptions;
-use crate::runtime::controller::{
-    Canceller, ContainerLog, Controller, Observer, RunOptions, State,
-};
+use crate::runtime::controller::{Canceller, ContainerLog, Observer, RunOptions, State};
 use crate::status::{timestamp, Condition, ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
-use crate::tekton::model::{Param, ParamValue, PipelineTask};
-use crate::tekton::substitute::Vars;
 
 /// How the pipeline's TaskRuns run.
 pub struct Settings {
@@ -306,55 +305,22 @@ impl PipelineController {
                 }
             }
         }
-        let all: Vec<&Phase> = phases.iter().chain(finally_phases.iter()).collect();
-        let failed = all.iter().filter(|p| ***p == Phase::Failed).count();
-        let cancelled_n = all.iter().filter(|p| ***p == Phase::Cancelled).count();
-        let completed = all
-            .iter()
-            .filter(|p| matches!(***p, Phase::Succeeded | Phase::Failed | Phase::Cancelled))
-            .count();
-        let skipped_n = skipped.len();
-        let counts = format!("Tasks Completed: {completed} (Failed: {failed}, Cancelled {cancelled_n}), Skipped: {skipped_n}");
-        let (status, reason, message) = if cancelled {
-            (
-                "False",
-                "Cancelled",
-                format!("PipelineRun {:?} was cancelled", plan.name),
-            )
+        let ending = if cancelled {
+            Ending::Cancelled
         } else if timed_out {
-            (
-                "False",
-                "PipelineRunTimeout",
-                format!(
-                    "PipelineRun {:?} failed to finish within the timeout",
-                    plan.name
-                ),
-            )
-        } else if failed + cancelled_n > 0 {
-            ("False", "Failed", counts)
-        } else if skipped_n > 0 {
-            ("True", "Completed", counts)
+            Ending::TimedOut
         } else {
-            ("True", "Succeeded", counts)
+            Ending::Finished
         };
-        let vars = finally_vars(plan, &phases, &results);
-        let pipeline_results = plan
-            .spec
-            .results
-            .iter()
-            .filter_map(|r| {
-                let value = substitute_value(&r.value, &vars);
-                let unresolved = match &value {
-                    ParamValue::String(s) => s.contains("$(tasks."),
-                    ParamValue::Array(a) => a.iter().any(|s| s.contains("$(tasks.")),
-                    ParamValue::Object(o) => o.values().any(|s| s.contains("$(tasks.")),
-                };
-                (!unresolved).then(|| PipelineResultValue {
-                    name: r.name.clone(),
-                    value: serde_json::to_value(value).unwrap_or_default(),
-                })
-            })
-            .collect();
+        let (condition_parts, pipeline_results) = summarise(
+            plan,
+            ending,
+            &phases,
+            &finally_phases,
+            skipped.len(),
+            &results,
+        );
+        let (status, reason, message) = condition_parts;
         let now = SystemTime::now();
         Outcome {
             status: PipelineRunStatus {
@@ -403,11 +369,16 @@ impl PipelineController {
             let mut changed = false;
             for i in ready {
                 let task = &plan.spec.tasks[i];
-                if plan.dag.deps[i]
-                    .iter()
-                    .any(|d| phases[*d] == Phase::Skipped)
-                {
-                    // Upstream skips the children of a skipped task.
+                if plan.dag.deps[i].iter().any(|d| {
+                    // A `when` guards only its own task (upstream's
+                    // task-scoped when): its children still run.
+                    phases[*d] == Phase::Skipped
+                        && !skipped.iter().any(|s| {
+                            s.name == plan.spec.tasks[*d].name
+                                && s.reason == "When Expressions evaluated to false"
+                        })
+                }) {
+                    // Upstream skips the children of a task skipped otherwise.
                     phases[i] = Phase::Skipped;
                     skipped.push(skip(task, "Parent Tasks were skipped", Vec::new()));
                     changed = true;
@@ -448,134 +419,6 @@ impl PipelineController {
                 return;
             }
         }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn launch(
-        &self,
-        plan: &PipelinePlan,
-        settings: &Settings,
-        is_finally: bool,
-        index: usize,
-        task: &PipelineTask,
-        runs: &Runs,
-        vars: &Vars,
-        running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>,
-        stop: &Arc<AtomicBool>,
-        start: Instant,
-    ) {
-        let tx = self.tx.clone();
-        let name = format!("{}-{}", plan.name, task.name);
-        let params: Vec<Param> = task
-            .params
-            .iter()
-            .map(|p| Param {
-                name: p.name.clone(),
-                value: substitute_value(&p.value, vars),
-            })
-            .collect();
-        let fail = |error: String| TaskOutcome {
-            task: task.name.clone(),
-            status: None,
-            succeeded: false,
-            cancelled: false,
-            error: Some(error),
-            results: Vec::new(),
-            logs: Vec::new(),
-        };
-        if let Runs::Custom {
-            api_version,
-            kind,
-            reference,
-            spec,
-        } = runs
-        {
-            {
-                let request = CustomRunRequest {
-                    name,
-                    api_version: api_version.clone(),
-                    kind: kind.clone(),
-                    reference: reference.clone(),
-                    spec: spec.clone(),
-                    params,
-                };
-                let custom = settings.custom.clone();
-                let stop = stop.clone();
-                let task_name = task.name.clone();
-                std::thread::spawn(move || {
-                    let outcome = match custom.run(&request, stop) {
-                        Ok(o) => TaskOutcome {
-                            task: task_name,
-                            status: None,
-                            succeeded: o.succeeded,
-                            cancelled: o.reason.contains("Cancel"),
-                            error: (!o.succeeded).then_some(o.message),
-                            results: o.results,
-                            logs: Vec::new(),
-                        },
-                        Err(e) => TaskOutcome {
-                            task: task_name,
-                            status: None,
-                            succeeded: false,
-                            cancelled: false,
-                            error: Some(e),
-                            results: Vec::new(),
-                            logs: Vec::new(),
-                        },
-                    };
-                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
-                });
-                return;
-            }
-        };
-        let prepared =
-            match task_run_for(plan, task, runs, vars, &settings.images, &settings.render) {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(fail(e))));
-                    return;
-                }
-            };
-        let mut controller = Controller::new(settings.options.clone());
-        if let Ok(mut map) = running.lock() {
-            map.insert((is_finally, index), controller.canceller());
-        }
-        if stop.load(Ordering::SeqCst) {
-            controller.canceller().cancel();
-        }
-        let progress = settings.progress;
-        let task_label = task.name.clone();
-        std::thread::spawn(move || {
-            let mut observer: Box<dyn Observer> = if progress {
-                Box::new(Progress {
-                    prefix: task_label.clone(),
-                    start,
-                })
-            } else {
-                Box::new(crate::runtime::controller::Silent)
-            };
-            let outcome = match controller.run(&prepared.plan, observer.as_mut()) {
-                Ok(report) => TaskOutcome {
-                    task: task_label,
-                    succeeded: report.status.succeeded(),
-                    cancelled: report.status.reason() == "TaskRunCancelled",
-                    error: None,
-                    results: report.status.results.clone(),
-                    status: Some(report.status),
-                    logs: report.logs,
-                },
-                Err(e) => TaskOutcome {
-                    task: task_label,
-                    status: None,
-                    succeeded: false,
-                    cancelled: false,
-                    error: Some(e.to_string()),
-                    results: Vec::new(),
-                    logs: Vec::new(),
-                },
-            };
-            let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
-        });
     }
 }
 

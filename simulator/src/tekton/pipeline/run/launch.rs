@@ -1,0 +1,146 @@
+//! Starting one pipeline task: a TaskRun on its own runtime Controller in
+//! its own thread, or a custom task through the [`crate::tekton::pipeline::custom::CustomTasks`] seam; either
+//! reports its end on the pipeline controller's channel.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
+use crate::runtime::controller::{Canceller, Controller, Observer};
+use crate::tekton::model::{Param, PipelineTask};
+use crate::tekton::pipeline::child::task_run_for;
+use crate::tekton::pipeline::custom::CustomRunRequest;
+use crate::tekton::pipeline::{substitute_value, PipelinePlan, Runs};
+use crate::tekton::substitute::Vars;
+
+impl PipelineController {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn launch(
+        &self,
+        plan: &PipelinePlan,
+        settings: &Settings,
+        is_finally: bool,
+        index: usize,
+        task: &PipelineTask,
+        runs: &Runs,
+        vars: &Vars,
+        running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>,
+        stop: &Arc<AtomicBool>,
+        start: Instant,
+    ) {
+        let tx = self.tx.clone();
+        let name = format!("{}-{}", plan.name, task.name);
+        let params: Vec<Param> = task
+            .params
+            .iter()
+            .map(|p| Param {
+                name: p.name.clone(),
+                value: substitute_value(&p.value, vars),
+            })
+            .collect();
+        let fail = |error: String| TaskOutcome {
+            task: task.name.clone(),
+            status: None,
+            succeeded: false,
+            cancelled: false,
+            error: Some(error),
+            results: Vec::new(),
+            logs: Vec::new(),
+        };
+        if let Runs::Custom {
+            api_version,
+            kind,
+            reference,
+            spec,
+        } = runs
+        {
+            {
+                let request = CustomRunRequest {
+                    name,
+                    api_version: api_version.clone(),
+                    kind: kind.clone(),
+                    reference: reference.clone(),
+                    spec: spec.clone(),
+                    params,
+                };
+                let custom = settings.custom.clone();
+                let stop = stop.clone();
+                let task_name = task.name.clone();
+                std::thread::spawn(move || {
+                    let outcome = match custom.run(&request, stop) {
+                        Ok(o) => TaskOutcome {
+                            task: task_name,
+                            status: None,
+                            succeeded: o.succeeded,
+                            cancelled: o.reason.contains("Cancel"),
+                            error: (!o.succeeded).then_some(o.message),
+                            results: o.results,
+                            logs: Vec::new(),
+                        },
+                        Err(e) => TaskOutcome {
+                            task: task_name,
+                            status: None,
+                            succeeded: false,
+                            cancelled: false,
+                            error: Some(e),
+                            results: Vec::new(),
+                            logs: Vec::new(),
+                        },
+                    };
+                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
+                });
+                return;
+            }
+        };
+        let prepared =
+            match task_run_for(plan, task, runs, vars, &settings.images, &settings.render) {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(fail(e))));
+                    return;
+                }
+            };
+        let mut controller = Controller::new(settings.options.clone());
+        if let Ok(mut map) = running.lock() {
+            map.insert((is_finally, index), controller.canceller());
+        }
+        if stop.load(Ordering::SeqCst) {
+            controller.canceller().cancel();
+        }
+        let progress = settings.progress;
+        let task_label = task.name.clone();
+        std::thread::spawn(move || {
+            let mut observer: Box<dyn Observer> = if progress {
+                Box::new(Progress {
+                    prefix: task_label.clone(),
+                    start,
+                })
+            } else {
+                Box::new(crate::runtime::controller::Silent)
+            };
+            let outcome = match controller.run(&prepared.plan, observer.as_mut()) {
+                Ok(report) => TaskOutcome {
+                    task: task_label,
+                    succeeded: report.status.succeeded(),
+                    cancelled: report.status.reason() == "TaskRunCancelled",
+                    error: None,
+                    results: report.status.results.clone(),
+                    status: Some(report.status),
+                    logs: report.logs,
+                },
+                Err(e) => TaskOutcome {
+                    task: task_label,
+                    status: None,
+                    succeeded: false,
+                    cancelled: false,
+                    error: Some(e.to_string()),
+                    results: Vec::new(),
+                    logs: Vec::new(),
+                },
+            };
+            let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
+        });
+    }
+}

@@ -1,0 +1,87 @@
+//! The end of a PipelineRun: its condition (upstream's reasons and
+//! message) and its results.
+
+use std::collections::BTreeMap;
+
+use super::run::Phase;
+use super::status::PipelineResultValue;
+use super::substitute_value;
+use super::vars::finally_vars;
+use super::PipelinePlan;
+use crate::status::ResultValue;
+use crate::tekton::model::ParamValue;
+
+/// How the run ended, as the controller saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every task ended by itself.
+    Finished,
+    /// A timeout fired.
+    TimedOut,
+    /// The run was cancelled.
+    Cancelled,
+}
+
+/// The condition's (status, reason, message) and the pipeline results, from
+/// the phases of the DAG and finally tasks, the number of skipped tasks and
+/// the results of the tasks that ran. Results that refer to a task that
+/// produced nothing are left out.
+pub(super) fn summarise(
+    plan: &PipelinePlan,
+    ending: Ending,
+    phases: &[Phase],
+    finally_phases: &[Phase],
+    skipped: usize,
+    results: &BTreeMap<String, Vec<ResultValue>>,
+) -> (
+    (&'static str, &'static str, String),
+    Vec<PipelineResultValue>,
+) {
+    let all: Vec<&Phase> = phases.iter().chain(finally_phases.iter()).collect();
+    let failed = all.iter().filter(|p| ***p == Phase::Failed).count();
+    let cancelled = all.iter().filter(|p| ***p == Phase::Cancelled).count();
+    let completed = all
+        .iter()
+        .filter(|p| matches!(***p, Phase::Succeeded | Phase::Failed | Phase::Cancelled))
+        .count();
+    let counts = format!(
+        "Tasks Completed: {completed} (Failed: {failed}, Cancelled {cancelled}), Skipped: {skipped}"
+    );
+    let condition = match ending {
+        Ending::Cancelled => (
+            "False",
+            "Cancelled",
+            format!("PipelineRun {:?} was cancelled", plan.name),
+        ),
+        Ending::TimedOut => (
+            "False",
+            "PipelineRunTimeout",
+            format!(
+                "PipelineRun {:?} failed to finish within the timeout",
+                plan.name
+            ),
+        ),
+        Ending::Finished if failed + cancelled > 0 => ("False", "Failed", counts),
+        Ending::Finished if skipped > 0 => ("True", "Completed", counts),
+        Ending::Finished => ("True", "Succeeded", counts),
+    };
+    let vars = finally_vars(plan, phases, results);
+    let pipeline_results = plan
+        .spec
+        .results
+        .iter()
+        .filter_map(|r| {
+            let value = substitute_value(&r.value, &vars);
+            let unresolved = match &value {
+                ParamValue::String(s) => s.contains("$(tasks."),
+                ParamValue::Array(a) => a.iter().any(|s| s.contains("$(tasks.")),
+                ParamValue::Object(o) => o.values().any(|s| s.contains("$(tasks.")),
+            };
+            (!unresolved).then(|| PipelineResultValue {
+                name: r.name.clone(),
+                value: serde_json::to_value(value).unwrap_or_default(),
+            })
+        })
+        .collect();
+    (condition, pipeline_results)
+}
