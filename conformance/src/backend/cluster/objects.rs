@@ -1,4 +1,4 @@
-//! The pure part of the kind backend: the Pod sent to the API server, the
+//! The pure part of the kind/cluster backend: the Pod sent to the API server, the
 //! patch bodies the controller sends, and reading container states back.
 
 use std::collections::BTreeMap;
@@ -15,9 +15,10 @@ use crate::timestamp;
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stepwise-conformance");
 
 /// The rendered `pod` as created on the cluster: named `name` in
-/// `namespace`, labelled, images never pulled when they are `localhost/`
-/// ones (`kind load` put them on the node) and pulled if absent otherwise.
-pub fn prepare(pod: &Pod, name: &str, namespace: &str) -> Pod {
+/// `namespace`, labelled, bound to `node` when given (no scheduler needed),
+/// images never pulled when they are `localhost/` ones (`kind load` or
+/// scripts/cluster put them on the node) and pulled if absent otherwise.
+pub fn prepare(pod: &Pod, name: &str, namespace: &str, node: Option<&str>) -> Pod {
     let mut pod = pod.clone();
     pod.metadata.name = Some(name.to_string());
     pod.metadata.namespace = Some(namespace.to_string());
@@ -26,6 +27,9 @@ pub fn prepare(pod: &Pod, name: &str, namespace: &str) -> Pod {
         .get_or_insert_with(BTreeMap::new)
         .insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
     if let Some(spec) = pod.spec.as_mut() {
+        if let Some(node) = node {
+            spec.node_name = Some(node.to_string());
+        }
         for container in crate::podspec::containers_mut(spec) {
             let local = container
                 .image
@@ -243,10 +247,11 @@ mod tests {
     #[test]
     fn prepare_names_labels_and_pull_policy() {
         let pod = fixture("kind-pod-running.json");
-        let prepared = prepare(&pod, "sw-x-1", "conformance");
+        let prepared = prepare(&pod, "sw-x-1", "conformance", None);
         assert_eq!(prepared.metadata.name.as_deref(), Some("sw-x-1"));
         assert_eq!(prepared.metadata.namespace.as_deref(), Some("conformance"));
         let spec = prepared.spec.unwrap();
+        assert_eq!(spec.node_name, pod.spec.as_ref().unwrap().node_name);
         assert_eq!(
             spec.containers[0].image_pull_policy.as_deref(),
             Some("Never")
@@ -256,6 +261,16 @@ mod tests {
                 .image_pull_policy
                 .as_deref(),
             Some("IfNotPresent")
+        );
+    }
+
+    #[test]
+    fn prepare_binds_to_the_given_node() {
+        let pod = fixture("kind-pod-running.json");
+        let prepared = prepare(&pod, "sw-x-1", "default", Some("stepwise-node"));
+        assert_eq!(
+            prepared.spec.unwrap().node_name.as_deref(),
+            Some("stepwise-node")
         );
     }
 }
