@@ -159,9 +159,10 @@ impl PodDriver for ApiDriver<'_> {
         let Some(patch) = objects::stop_sidecars_patch(self.fetch()?, &sidecars, &nop) else {
             return Ok(());
         };
+        let limit = objects::sidecar_stop_limit(self.fetch()?, sidecars.len());
         self.patch(Patch::Strategic(patch), "swap sidecar images")?;
         // Wait until the kubelet has restarted them with the nop image.
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             let pod = self.fetch()?;
             if sidecars

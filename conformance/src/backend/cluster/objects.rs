@@ -2,7 +2,7 @@
 //! patch bodies the controller sends, and reading container states back.
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use serde_json::{json, Value};
@@ -61,6 +61,22 @@ pub fn stop_sidecars_patch(pod: &Pod, sidecars: &[String], nop_image: &str) -> O
         .map(|name| json!({ "name": name, "image": nop_image }))
         .collect();
     (!containers.is_empty()).then(|| json!({ "spec": { "containers": containers } }))
+}
+
+/// How long the nop-image swap of `sidecars` sidecars may take on `pod`: the
+/// kubelet stops the containers it restarts one after the other, each for up
+/// to the Pod's termination grace period (30 s by default; a `sleep` as PID 1
+/// ignores SIGTERM and uses all of it), plus a minute for the restarts.
+pub fn sidecar_stop_limit(pod: &Pod, sidecars: usize) -> Duration {
+    let grace = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.termination_grace_period_seconds)
+        .unwrap_or(30)
+        .clamp(0, 3600);
+    let count = u64::try_from(sidecars).unwrap_or(u64::MAX);
+    let grace = u64::try_from(grace).unwrap_or(30);
+    Duration::from_secs(grace.saturating_mul(count).saturating_add(60))
 }
 
 /// The status entry of container `name`.
@@ -262,6 +278,20 @@ mod tests {
                 .as_deref(),
             Some("IfNotPresent")
         );
+    }
+
+    #[test]
+    fn sidecar_stop_limit_grows_with_grace_and_sidecars() {
+        let mut pod = fixture("kind-pod-running.json");
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.termination_grace_period_seconds = None;
+        }
+        assert_eq!(sidecar_stop_limit(&pod, 2), Duration::from_secs(120));
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.termination_grace_period_seconds = Some(5);
+        }
+        assert_eq!(sidecar_stop_limit(&pod, 3), Duration::from_secs(75));
+        assert_eq!(sidecar_stop_limit(&pod, 0), Duration::from_secs(60));
     }
 
     #[test]
