@@ -82,6 +82,9 @@ struct RunArgs {
     /// Namespace of the kind backend's Pods.
     #[arg(long, default_value = "default")]
     namespace: String,
+    /// Kubeconfig of the kind/cluster backends (default: $KUBECONFIG; cluster: scripts/cluster's).
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
     /// containers.conf for podman (default: the one shipped in conformance/podman).
     #[arg(long, value_name = "FILE")]
     containers_conf: Option<PathBuf>,
@@ -137,6 +140,7 @@ fn run(args: RunArgs) -> ExitCode {
     }
     settings.parallel = args.parallel;
     settings.namespace = args.namespace.clone();
+    settings.kubeconfig = args.kubeconfig.clone();
     if let Some(conf) = &args.containers_conf {
         settings.containers_conf = conf.clone();
     }

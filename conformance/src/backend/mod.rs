@@ -8,10 +8,10 @@ use simulator::status::RunStatus;
 
 use crate::catalog::Case;
 
+#[cfg(feature = "kind")]
+pub mod cluster;
 pub mod controller;
 pub mod judge;
-#[cfg(feature = "kind")]
-pub mod kind;
 pub mod podman;
 pub mod sim;
 
@@ -65,6 +65,9 @@ pub enum Kind {
     Podman,
     /// A kind (Kubernetes) cluster through the API server.
     Kind,
+    /// Any Kubernetes cluster of a kubeconfig (scripts/cluster's local one by
+    /// default); Pods are bound to a Ready node by `spec.nodeName`.
+    Cluster,
 }
 
 impl Kind {
@@ -74,6 +77,7 @@ impl Kind {
             Kind::Sim => "sim",
             Kind::Podman => "podman",
             Kind::Kind => "kind",
+            Kind::Cluster => "cluster",
         }
     }
 }
@@ -92,6 +96,10 @@ pub struct Settings {
     pub containers_conf: PathBuf,
     /// Namespace the kind backend creates Pods in.
     pub namespace: String,
+    /// Kubeconfig of the kind and cluster backends (default: `$KUBECONFIG`,
+    /// then `~/.kube/config`; the cluster backend falls back to
+    /// scripts/cluster's `target/cluster/run/admin.kubeconfig`).
+    pub kubeconfig: Option<PathBuf>,
     /// How many cases a backend may run at once (podman: 2-3 on 2 cores).
     pub parallel: usize,
 }
@@ -104,6 +112,7 @@ impl Default for Settings {
             upstream: false,
             containers_conf: podman::default_containers_conf(),
             namespace: "default".to_string(),
+            kubeconfig: None,
             parallel: 2,
         }
     }
@@ -116,10 +125,10 @@ pub fn create(kind: Kind, settings: &Settings) -> Result<Box<dyn Backend>, Backe
         Kind::Sim => Ok(Box::new(sim::Sim::new(settings)?)),
         Kind::Podman => Ok(Box::new(podman::Podman::new(settings)?)),
         #[cfg(feature = "kind")]
-        Kind::Kind => Ok(Box::new(kind::KindBackend::new(settings)?)),
+        Kind::Kind | Kind::Cluster => Ok(Box::new(cluster::ClusterBackend::new(kind, settings)?)),
         #[cfg(not(feature = "kind"))]
-        Kind::Kind => Err(BackendError::Unavailable {
-            backend: "kind",
+        Kind::Kind | Kind::Cluster => Err(BackendError::Unavailable {
+            backend: kind.name(),
             why: "this binary was built without the `kind` cargo feature".to_string(),
         }),
     }

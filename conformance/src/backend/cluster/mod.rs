@@ -1,10 +1,14 @@
-//! The `kind` backend: the rendered Pod on a real Kubernetes cluster through
-//! the API server (kube-rs). The harness plays Tekton's controller: it
-//! patches `tekton.dev/ready` and `tekton.dev/cancel`, swaps running
-//! sidecars' images for the nop image when the steps are done, and reads
-//! `containerStatuses[].state.terminated`. Runs where a cluster is reachable
-//! (scripts/conformance-kind, the conformance-kind workflow), not here.
+//! The `kind` and `cluster` backends (one code): the rendered Pod on a real
+//! Kubernetes cluster through the API server (kube-rs). The harness plays
+//! Tekton's controller: it patches `tekton.dev/ready` and
+//! `tekton.dev/cancel`, swaps running sidecars' images for the nop image when
+//! the steps are done, and reads `containerStatuses[].state.terminated`.
+//! `kind` uses the current kubeconfig context and the cluster's scheduler;
+//! `cluster` takes any kubeconfig (scripts/cluster's local one by default)
+//! and binds each Pod to a Ready node itself (`spec.nodeName`), so a
+//! control plane without kube-scheduler serves.
 
+mod connect;
 mod driver;
 pub mod objects;
 
@@ -16,14 +20,17 @@ use kube::Client;
 use simulator::render::RenderOptions;
 use simulator::status::{Ending, RunStatus};
 
-use super::{controller, judge, Backend, BackendError, Observation, Settings};
+use super::{controller, judge, Backend, BackendError, Kind, Observation, Settings};
 use crate::catalog::Case;
 
-/// Runs cases on the cluster of the current kubeconfig context.
-pub struct KindBackend {
+/// Runs cases on the cluster of a kubeconfig.
+pub struct ClusterBackend {
+    name: &'static str,
     runtime: tokio::runtime::Runtime,
     pods: Api<Pod>,
     namespace: String,
+    /// The node every Pod is bound to (`cluster`), or `None` (`kind`: the scheduler places it).
+    node: Option<String>,
     images: RenderOptions,
 }
 
@@ -31,33 +38,42 @@ fn api_err(what: &str) -> impl Fn(kube::Error) -> BackendError + '_ {
     move |e| BackendError::Run(format!("{what}: {e}"))
 }
 
-impl KindBackend {
-    /// Connects with the default kubeconfig (or in-cluster config) and asks
-    /// the API server for its version; fails with
-    /// [`BackendError::Unavailable`] when no cluster answers.
-    pub fn new(settings: &Settings) -> Result<Self, BackendError> {
-        let unavailable = |why: String| BackendError::Unavailable {
-            backend: "kind",
-            why,
-        };
+impl ClusterBackend {
+    /// Connects as backend `kind` ([`Kind::Kind`] or [`Kind::Cluster`]) with
+    /// the kubeconfig [`connect::kubeconfig_path`] picks and asks the API
+    /// server for its version; `cluster` also picks the first Ready node.
+    /// Fails with [`BackendError::Unavailable`] when the kubeconfig cannot be
+    /// read, no API server answers, or (`cluster`) no node is Ready.
+    pub fn new(kind: Kind, settings: &Settings) -> Result<Self, BackendError> {
+        let name = kind.name();
+        let unavailable = |why: String| BackendError::Unavailable { backend: name, why };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| unavailable(format!("cannot start an async runtime: {e}")))?;
-        let client = runtime.block_on(Client::try_default()).map_err(|e| {
-            unavailable(format!(
-                "no Kubernetes configuration: {e} (run scripts/conformance-kind)"
-            ))
-        })?;
+        let path = connect::kubeconfig_path(kind, settings.kubeconfig.as_deref());
+        let client: Client = runtime
+            .block_on(connect::client(path.as_deref()))
+            .map_err(unavailable)?;
         runtime
             .block_on(client.apiserver_version())
             .map_err(|e| unavailable(format!("the API server does not answer: {e}")))?;
+        let node = match kind {
+            Kind::Cluster => Some(
+                runtime
+                    .block_on(connect::ready_node(&client))
+                    .map_err(unavailable)?,
+            ),
+            _ => None,
+        };
         let pods = Api::namespaced(client, &settings.namespace);
         Ok(Self {
+            name,
             runtime,
             pods,
             namespace: settings.namespace.clone(),
+            node,
             images: settings.images.clone(),
         })
     }
@@ -68,7 +84,7 @@ impl KindBackend {
         plan: &simulator::plan::RunPlan,
     ) -> Result<(RunStatus, BTreeMap<String, String>), BackendError> {
         let name = unique_name(&case.name);
-        let pod = objects::prepare(&plan.pod, &name, &self.namespace);
+        let pod = objects::prepare(&plan.pod, &name, &self.namespace, self.node.as_deref());
         self.runtime
             .block_on(self.pods.create(&PostParams::default(), &pod))
             .map_err(api_err("create the Pod"))?;
@@ -140,9 +156,9 @@ fn unique_name(case: &str) -> String {
     )
 }
 
-impl Backend for KindBackend {
+impl Backend for ClusterBackend {
     fn name(&self) -> &'static str {
-        "kind"
+        self.name
     }
 
     fn workers(&self) -> usize {

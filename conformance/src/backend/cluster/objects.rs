@@ -1,8 +1,8 @@
-//! The pure part of the kind backend: the Pod sent to the API server, the
+//! The pure part of the kind/cluster backend: the Pod sent to the API server, the
 //! patch bodies the controller sends, and reading container states back.
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use serde_json::{json, Value};
@@ -15,9 +15,10 @@ use crate::timestamp;
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stepwise-conformance");
 
 /// The rendered `pod` as created on the cluster: named `name` in
-/// `namespace`, labelled, images never pulled when they are `localhost/`
-/// ones (`kind load` put them on the node) and pulled if absent otherwise.
-pub fn prepare(pod: &Pod, name: &str, namespace: &str) -> Pod {
+/// `namespace`, labelled, bound to `node` when given (no scheduler needed),
+/// images never pulled when they are `localhost/` ones (`kind load` or
+/// scripts/cluster put them on the node) and pulled if absent otherwise.
+pub fn prepare(pod: &Pod, name: &str, namespace: &str, node: Option<&str>) -> Pod {
     let mut pod = pod.clone();
     pod.metadata.name = Some(name.to_string());
     pod.metadata.namespace = Some(namespace.to_string());
@@ -26,6 +27,9 @@ pub fn prepare(pod: &Pod, name: &str, namespace: &str) -> Pod {
         .get_or_insert_with(BTreeMap::new)
         .insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
     if let Some(spec) = pod.spec.as_mut() {
+        if let Some(node) = node {
+            spec.node_name = Some(node.to_string());
+        }
         for container in crate::podspec::containers_mut(spec) {
             let local = container
                 .image
@@ -57,6 +61,22 @@ pub fn stop_sidecars_patch(pod: &Pod, sidecars: &[String], nop_image: &str) -> O
         .map(|name| json!({ "name": name, "image": nop_image }))
         .collect();
     (!containers.is_empty()).then(|| json!({ "spec": { "containers": containers } }))
+}
+
+/// How long the nop-image swap of `sidecars` sidecars may take on `pod`: the
+/// kubelet stops the containers it restarts one after the other, each for up
+/// to the Pod's termination grace period (30 s by default; a `sleep` as PID 1
+/// ignores SIGTERM and uses all of it), plus a minute for the restarts.
+pub fn sidecar_stop_limit(pod: &Pod, sidecars: usize) -> Duration {
+    let grace = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.termination_grace_period_seconds)
+        .unwrap_or(30)
+        .clamp(0, 3600);
+    let count = u64::try_from(sidecars).unwrap_or(u64::MAX);
+    let grace = u64::try_from(grace).unwrap_or(30);
+    Duration::from_secs(grace.saturating_mul(count).saturating_add(60))
 }
 
 /// The status entry of container `name`.
@@ -243,10 +263,11 @@ mod tests {
     #[test]
     fn prepare_names_labels_and_pull_policy() {
         let pod = fixture("kind-pod-running.json");
-        let prepared = prepare(&pod, "sw-x-1", "conformance");
+        let prepared = prepare(&pod, "sw-x-1", "conformance", None);
         assert_eq!(prepared.metadata.name.as_deref(), Some("sw-x-1"));
         assert_eq!(prepared.metadata.namespace.as_deref(), Some("conformance"));
         let spec = prepared.spec.unwrap();
+        assert_eq!(spec.node_name, pod.spec.as_ref().unwrap().node_name);
         assert_eq!(
             spec.containers[0].image_pull_policy.as_deref(),
             Some("Never")
@@ -256,6 +277,30 @@ mod tests {
                 .image_pull_policy
                 .as_deref(),
             Some("IfNotPresent")
+        );
+    }
+
+    #[test]
+    fn sidecar_stop_limit_grows_with_grace_and_sidecars() {
+        let mut pod = fixture("kind-pod-running.json");
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.termination_grace_period_seconds = None;
+        }
+        assert_eq!(sidecar_stop_limit(&pod, 2), Duration::from_secs(120));
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.termination_grace_period_seconds = Some(5);
+        }
+        assert_eq!(sidecar_stop_limit(&pod, 3), Duration::from_secs(75));
+        assert_eq!(sidecar_stop_limit(&pod, 0), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn prepare_binds_to_the_given_node() {
+        let pod = fixture("kind-pod-running.json");
+        let prepared = prepare(&pod, "sw-x-1", "default", Some("stepwise-node"));
+        assert_eq!(
+            prepared.spec.unwrap().node_name.as_deref(),
+            Some("stepwise-node")
         );
     }
 }

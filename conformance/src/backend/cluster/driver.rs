@@ -8,7 +8,7 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use simulator::plan::{ProbeCheck, RunPlan};
 use simulator::render::{CANCEL_ANNOTATION, READY_ANNOTATION};
 
-use super::{api_err, objects, KindBackend};
+use super::{api_err, objects, ClusterBackend};
 use crate::backend::controller::{Downward, PodDriver, SidecarState};
 use crate::backend::BackendError;
 
@@ -21,7 +21,7 @@ const KIND_CANCEL_GRACE: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(250);
 
 pub(super) struct ApiDriver<'a> {
-    backend: &'a KindBackend,
+    backend: &'a ClusterBackend,
     name: String,
     steps: Vec<String>,
     sidecars: Vec<String>,
@@ -32,7 +32,7 @@ pub(super) struct ApiDriver<'a> {
 }
 
 impl<'a> ApiDriver<'a> {
-    pub(super) fn new(backend: &'a KindBackend, plan: &RunPlan, name: &str) -> Self {
+    pub(super) fn new(backend: &'a ClusterBackend, plan: &RunPlan, name: &str) -> Self {
         Self {
             backend,
             name: name.to_string(),
@@ -159,9 +159,10 @@ impl PodDriver for ApiDriver<'_> {
         let Some(patch) = objects::stop_sidecars_patch(self.fetch()?, &sidecars, &nop) else {
             return Ok(());
         };
+        let limit = objects::sidecar_stop_limit(self.fetch()?, sidecars.len());
         self.patch(Patch::Strategic(patch), "swap sidecar images")?;
         // Wait until the kubelet has restarted them with the nop image.
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             let pod = self.fetch()?;
             if sidecars
