@@ -8,6 +8,7 @@
 
 pub mod duration;
 pub mod input;
+pub mod lint;
 pub mod locate;
 pub mod plan;
 pub mod render;

@@ -48,6 +48,8 @@ enum Command {
         /// Scenario or Pod manifest (YAML).
         file: PathBuf,
     },
+    /// Check ordered Pods and wrapped images statically (files, directories, Helm charts).
+    Lint(simulator::lint::LintArgs),
     /// Run a scenario or a Pod manifest locally and report a TaskRun-shaped status.
     Run {
         /// Scenario or Pod manifest (YAML).
@@ -128,6 +130,7 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Lint(args) => ExitCode::from(simulator::lint::run(&args)),
         Command::Run {
             file,
             output,
