@@ -9,6 +9,7 @@
 pub mod customrun;
 pub mod duration;
 pub mod input;
+pub mod lint;
 pub mod locate;
 pub mod plan;
 pub mod render;

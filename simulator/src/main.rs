@@ -59,6 +59,8 @@ enum Command {
         #[command(flatten)]
         tekton: TektonArgs,
     },
+    /// Check ordered Pods and wrapped images statically (files, directories, Helm charts).
+    Lint(simulator::lint::LintArgs),
     /// Run a scenario or a Pod manifest locally and report a TaskRun-shaped status.
     Run {
         /// Scenario file, Pod manifest, or Tekton files (YAML).
@@ -170,6 +172,7 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Command::Lint(args) => ExitCode::from(simulator::lint::run(&args)),
         Command::Run {
             files,
             tekton,

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use simulator::plan::RunPlan;
 use simulator::render::RenderOptions;
-use simulator::runtime::controller::{Controller, Observer, RunOptions, State};
+use simulator::runtime::controller::{Controller, Observer, RunOptions};
 use simulator::runtime::isolation::{namespaces_available, Isolation};
 use simulator::status;
 
@@ -118,9 +118,9 @@ impl Observer for EndTimes {
         self.0.clear();
     }
 
-    fn state(&mut self, container: &str, state: &State) {
-        if matches!(state, State::Ended { .. }) {
-            self.0.insert(container.to_string(), SystemTime::now());
-        }
+    /// The exit as it arrives, not when the view shows it (the view holds a
+    /// step's end back until the ends it waits on were shown).
+    fn exited(&mut self, container: &str) {
+        self.0.insert(container.to_string(), SystemTime::now());
     }
 }

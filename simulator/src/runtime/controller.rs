@@ -82,8 +82,12 @@ pub enum State {
 pub trait Observer {
     /// Attempt `attempt` (0-based) of `plan` starts.
     fn attempt(&mut self, _attempt: u32, _plan: &RunPlan) {}
-    /// `container` changed state.
+    /// `container` changed state (step ends in causal order, see
+    /// `attempt/order.rs`).
     fn state(&mut self, _container: &str, _state: &State) {}
+    /// The exit of main container `container` has just arrived, before its
+    /// end is shown through [`Observer::state`].
+    fn exited(&mut self, _container: &str) {}
 }
 
 /// An observer that ignores everything.

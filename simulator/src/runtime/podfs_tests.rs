@@ -130,3 +130,34 @@ fn a_binding_to_a_missing_directory_is_refused() {
         .expect_err("missing directory");
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+#[test]
+fn paths_absent_from_the_host_are_private_and_binds_cover_every_mount() {
+    let base = tempfile::tempdir().expect("temp dir");
+    let pod = pod();
+    let podfs =
+        PodFs::create(&pod, Path::new("/opt/ep"), base.path(), &BTreeMap::new()).expect("pod fs");
+    let container = &pod.spec.as_ref().expect("spec").containers[0];
+    let cfs = podfs.container(container).expect("container fs");
+    let private = cfs.map_private("/podsim-no-such-dir/x").expect("private");
+    assert!(private.starts_with(cfs.dir()), "{}", private.display());
+    assert_eq!(cfs.map_private("/bin"), None, "host paths stay the host's");
+    assert_eq!(cfs.map_private("//host/url"), None);
+    let rewritten = cfs.rewrite("echo hi > /podsim-no-such-dir/x");
+    assert!(
+        rewritten.contains(&*cfs.dir().to_string_lossy()),
+        "{rewritten}"
+    );
+    let mut targets: Vec<String> = cfs.binds().into_iter().map(|b| b.target).collect();
+    targets.sort();
+    assert_eq!(
+        targets,
+        [
+            "/ko-app/entrypoint",
+            "/tekton/run/0",
+            "/tekton/termination",
+            "/workspace",
+            "/workspace/deep"
+        ]
+    );
+}

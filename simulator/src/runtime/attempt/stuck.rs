@@ -4,6 +4,11 @@
 
 use std::path::PathBuf;
 
+use super::tracker::Tracker;
+use super::Attempt;
+use crate::runtime::isolation::Mode;
+use crate::runtime::podfs::ContainerFs;
+
 use crate::render::DOWNWARD_VOLUME;
 use crate::runtime::waits::{explain, Gate, Location};
 
@@ -94,4 +99,77 @@ pub(super) fn alive(pid: u32) -> bool {
 /// through a live process of that container.
 pub(super) fn through_root(pid: u32, path: &str) -> PathBuf {
     PathBuf::from(format!("/proc/{pid}/root")).join(path.trim_start_matches('/'))
+}
+
+impl Attempt<'_> {
+    /// Ends the attempt as stuck when the diagnosis proves it.
+    pub(super) fn check_stuck(
+        &self,
+        diagnosis: &Diagnosis,
+        cfss: &[ContainerFs<'_>],
+        mode: Mode,
+        tracker: &mut Tracker<'_>,
+    ) {
+        if tracker.ending.is_some() {
+            return;
+        }
+        let (steps, others) = tracker.unfinished();
+        let exists = |k: usize, path: &str| file_exists(&cfss[k], mode, tracker.pids[k], path);
+        let snapshot = Snapshot {
+            unfinished_steps: &steps,
+            unfinished_others: &others,
+            exists: &exists,
+        };
+        if let Some(why) = diagnosis.stuck(&snapshot) {
+            tracker.stuck(why);
+        }
+    }
+
+    /// `--hang-timeout` passed without an event: stuck if every unfinished
+    /// step is still waiting.
+    pub(super) fn check_hang_timeout(
+        &self,
+        diagnosis: &Diagnosis,
+        cfss: &[ContainerFs<'_>],
+        mode: Mode,
+        tracker: &mut Tracker<'_>,
+    ) {
+        let (steps, others) = tracker.unfinished();
+        let exists = |k: usize, path: &str| file_exists(&cfss[k], mode, tracker.pids[k], path);
+        let snapshot = Snapshot {
+            unfinished_steps: &steps,
+            unfinished_others: &others,
+            exists: &exists,
+        };
+        if let Some(waiting) = diagnosis.all_waiting(&snapshot) {
+            let limit = humantime::format_duration(self.options.hang_timeout.unwrap_or_default());
+            let why: Vec<String> = waiting
+                .iter()
+                .map(|(k, file)| {
+                    format!(
+                        "'{}' still waits for {file} after the hang timeout ({limit})",
+                        cfss[*k].name()
+                    )
+                })
+                .collect();
+            tracker.stuck(why.join("; "));
+        }
+    }
+}
+
+/// Whether container path `path` exists as the container sees it: through
+/// the path mapping, or through its process's root in namespace mode.
+/// A container whose process is gone counts as having every file (it waits
+/// on nothing).
+fn file_exists(cfs: &ContainerFs<'_>, mode: Mode, pid: Option<u32>, path: &str) -> bool {
+    if pid.is_some_and(|pid| !alive(pid)) {
+        return true;
+    }
+    match (mode, pid) {
+        (Mode::Namespaces, Some(pid)) => match cfs.map_mounted(path) {
+            Some(host) => host.exists(),
+            None => through_root(pid, path).exists(),
+        },
+        _ => cfs.map_private(path).is_some_and(|p| p.exists()),
+    }
 }

@@ -225,6 +225,7 @@ impl<'a> Tracker<'a> {
             signal_group(pid, Signal::SIGKILL);
         }
         let name = &self.containers[k].name;
+        observer.exited(name);
         if self.step_of[k].is_some() {
             self.steps_left -= 1;
             self.entries[k] = read_entries(termination);

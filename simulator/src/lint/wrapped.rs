@@ -1,0 +1,69 @@
+//! Rules for wrapped images: a container whose `command` replaces the
+//! ENTRYPOINT of an image built around the wrapper, in any workload kind
+//! and in Helm charts.
+
+use k8s_openapi::api::core::v1::PodSpec;
+
+use super::ordered::Raw;
+
+/// Whether `text` matches `glob` (`*` any run, `?` one character).
+pub fn glob_match(glob: &str, text: &str) -> bool {
+    let (g, t): (Vec<char>, Vec<char>) = (glob.chars().collect(), text.chars().collect());
+    let (mut gi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if gi < g.len() && (g[gi] == '?' || g[gi] == t[ti]) {
+            gi += 1;
+            ti += 1;
+        } else if gi < g.len() && g[gi] == '*' {
+            star = Some(gi);
+            mark = ti;
+            gi += 1;
+        } else if let Some(s) = star {
+            gi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    g[gi..].iter().all(|c| *c == '*')
+}
+
+/// The fix every wrapped-image finding carries.
+pub const FIX: &str = "move the command into args so the image's ENTRYPOINT (the wrapper) runs it, or call the wrapper explicitly as the first word of command";
+
+/// Containers (init containers too) of `spec` whose `command` overrides a
+/// wrapper image's ENTRYPOINT. A command that itself starts with the
+/// wrapper (`.../entrypoint`) is fine.
+pub fn check(spec: &PodSpec, wrappers: &[String]) -> Vec<Raw> {
+    let containers = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter());
+    let mut out = Vec::new();
+    for c in containers {
+        let Some(image) = c.image.as_deref() else {
+            continue;
+        };
+        let Some(glob) = wrappers.iter().find(|g| glob_match(g, image)) else {
+            continue;
+        };
+        let Some(first) = c.command.as_ref().and_then(|cmd| cmd.first()) else {
+            continue;
+        };
+        if first.rsplit('/').next() == Some("entrypoint") {
+            continue;
+        }
+        out.push(Raw {
+            container: c.name.clone(),
+            rule: "command-overrides-wrapper",
+            message: format!(
+                "container '{}' sets command {first:?}, which replaces the ENTRYPOINT of wrapper image {image} (matches --wrapper-image {glob}): the wrapper never runs",
+                c.name
+            ),
+            fix: FIX.to_string(),
+        });
+    }
+    out
+}
