@@ -12,6 +12,7 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod compat;
 pub mod expect;
 pub mod matrix;
 pub mod outcome;
