@@ -149,12 +149,16 @@ pub fn run(cfg: &StepConfig) -> i32 {
     report.started_now();
     if cfg.debug_before_step {
         match breakpoint::wait_release(&mut events, cfg, breakpoint::BEFORE_STEP) {
-            Some(Release::Continue(0)) | None => {}
-            Some(Release::Continue(code) | Release::Fail(code)) => {
+            // As upstream: what `.beforestepexit` holds does not matter; only
+            // its `.err` twin (debug-beforestep-fail-continue) fails the step, with 1.
+            Some(Release::Continue(_)) | None => {}
+            Some(Release::Fail(code)) => {
                 return fatal(
                     &mut report,
-                    &format!("debug before step: released with exit code {code}"),
-                    code,
+                    &format!(
+                        "debug before step: released to fail (exit code {code} in the .err file)"
+                    ),
+                    1,
                 );
             }
         }
@@ -294,26 +298,39 @@ fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
         warn_on_err(post::write_exit_code(dir, &code));
     }
     let skipped = matches!(verdict, Verdict::Success { skipped: true });
+    let mut found = Vec::new();
     if !skipped {
-        if let Err(e) = collect_results(report) {
-            eprintln!("entrypoint: {e}");
-            exit = exit.max(1);
+        match collect_results(report) {
+            Ok(entries) => found = entries,
+            Err(e) => {
+                eprintln!("entrypoint: {e}");
+                exit = exit.max(1);
+            }
         }
     }
+    // As upstream: results come first in the message, then the step's own
+    // entries; results too large for the message leave the step's own
+    // entries written and fail the step.
+    let own = std::mem::take(&mut report.entries);
+    report.entries = found.iter().cloned().chain(own.iter().cloned()).collect();
     match report.flush() {
         Ok(()) => exit,
         Err(e) => {
             eprintln!("entrypoint: {e}");
+            if matches!(e, termination::TerminationError::TooLarge) && !found.is_empty() {
+                report.entries = own;
+                warn_on_err(report.flush());
+            }
             1
         }
     }
 }
 
-/// Adds task results, step results and artifacts to the report.
-fn collect_results(report: &mut Report<'_>) -> Result<(), results::ResultsError> {
+/// Reads task results, step results and artifacts for the report.
+fn collect_results(report: &Report<'_>) -> Result<Vec<Entry>, results::ResultsError> {
     let cfg = report.cfg;
     if cfg.result_from == ResultFrom::SidecarLogs {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut found = results::read(&cfg.paths.results_dir(), &cfg.results, ResultType::TaskRun)?;
     if let Some(dir) = &cfg.step_metadata_dir {
@@ -336,8 +353,7 @@ fn collect_results(report: &mut Report<'_>) -> Result<(), results::ResultsError>
     if let (Some(socket), false) = (&cfg.spire_socket, found.is_empty()) {
         return Err(results::ResultsError::Unsigned(socket.clone()));
     }
-    report.entries.extend(found);
-    Ok(())
+    Ok(found)
 }
 
 /// Reports an error that stops the step before or instead of running it.

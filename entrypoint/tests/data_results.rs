@@ -189,11 +189,11 @@ fn message_one_byte_over_4096_fails_with_upstream_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    // Nothing is written, never a truncated message.
-    assert!(
-        !sb.pod_term(0).exists(),
-        "no termination message may be written"
-    );
+    // As upstream v1.0.0 (conformance compat, results-overflow-4096): the
+    // results are left out, the step's own entries are still written.
+    let message = read_message(&sb.pod_term(0));
+    assert_started_at(&message);
+    assert_eq!(message.len(), 1, "only StartedAt: {message:?}");
     // The post file reflects the command's own outcome (docs/compatibility.md).
     assert!(sb.post(0).exists());
 }
@@ -210,11 +210,13 @@ fn oversized_results_after_a_failed_command_exit_1() {
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
     assert!(err_file(&sb.post(0)).exists());
-    assert!(!sb.pod_term(0).exists());
+    let message = read_message(&sb.pod_term(0));
+    assert_started_at(&message);
+    assert_eq!(message.len(), 1, "only StartedAt: {message:?}");
 }
 
 #[test]
-fn oversized_message_leaves_existing_content_untouched() {
+fn oversized_results_keep_existing_content_and_add_only_own_entries() {
     let sb = Sandbox::new();
     let before = r#"[{"key":"earlier","value":"kept","type":1}]"#;
     write_file(&sb.pod_term(0), before);
@@ -226,7 +228,13 @@ fn oversized_message_leaves_existing_content_untouched() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    assert_eq!(fs::read_to_string(sb.pod_term(0)).unwrap(), before);
+    // Existing entries are kept, the step's own appended, the results left out.
+    let after = fs::read_to_string(sb.pod_term(0)).unwrap();
+    assert!(after.starts_with(&before[..before.len() - 1]), "{after}");
+    assert!(
+        after.contains("StartedAt") && !after.contains("zzzz"),
+        "{after}"
+    );
 }
 
 #[test]

@@ -184,6 +184,30 @@ pub(super) fn cases() -> Vec<Case> {
         )
         .file("out.breakpointexit", "0"),
         sh(
+            "debug-before-step-fail-err",
+            &["-debug_before_step"],
+            "echo ran",
+        )
+        .file("out.beforestepexit.err", "1"),
+        sh(
+            "debug-before-step-fail-err-code",
+            &["-debug_before_step"],
+            "echo ran",
+        )
+        .file("out.beforestepexit.err", "5"),
+        sh(
+            "breakpoint-on-failure-fail-err",
+            &["-breakpoint_on_failure"],
+            "exit 3",
+        )
+        .file("out.breakpointexit.err", "1"),
+        sh(
+            "breakpoint-on-failure-code",
+            &["-breakpoint_on_failure"],
+            "exit 3",
+        )
+        .file("out.breakpointexit", "4"),
+        sh(
             "breakpoint-on-failure-success",
             &["-breakpoint_on_failure"],
             "echo fine",
