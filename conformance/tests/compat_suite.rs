@@ -99,3 +99,32 @@ fn missing_upstream_binary_is_one_clear_line() {
             "scripts/upstream-entrypoint v9.9.9",
         ));
 }
+
+#[test]
+fn a_registered_deviation_no_case_observes_is_stale() {
+    let Some(upstream) = upstream() else { return };
+    if !ours().is_file() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let registry = dir.path().join("deviations.yaml");
+    std::fs::write(
+        &registry,
+        "deviations:\n  - id: not-really\n    area: entrypoint\n    docs: x\n    cases: [stdout-and-stderr]\n",
+    )
+    .expect("write registry");
+    Command::cargo_bin("conformance")
+        .expect("conformance binary")
+        .args(["compat", "--case", "stdout-and-stderr", "--upstream-binary"])
+        .arg(upstream)
+        .arg("--ours")
+        .arg(ours())
+        .arg("--deviations")
+        .arg(&registry)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("STALE deviation not-really"))
+        .stdout(predicates::str::ends_with(
+            "1 cases, 0 documented deviations, 0 undocumented differences\n",
+        ));
+}
