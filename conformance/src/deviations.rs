@@ -205,7 +205,19 @@ mod tests {
     }
 
     #[test]
-    fn the_repository_registry_loads() {
-        Registry::load(&default_path()).expect("compat/deviations.yaml is valid");
+    fn the_repository_registry_loads_and_every_entry_has_its_docs_row() {
+        let registry = Registry::load(&default_path()).expect("compat/deviations.yaml is valid");
+        let docs = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/compatibility.md"),
+        )
+        .expect("docs/compatibility.md");
+        for d in &registry.deviations {
+            let anchor = format!("<a id=\"{}\"></a>", &d.docs[1..]);
+            assert!(
+                docs.contains(&anchor),
+                "{}: docs/compatibility.md has no row with {anchor}",
+                d.id
+            );
+        }
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod compat;
 pub mod customrun;
 pub mod deviations;
 pub mod entrypoints;

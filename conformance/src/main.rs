@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run scenarios on backends and print the scenario x backend matrix.
     Run(Box<RunArgs>),
+    /// Run the differential command-line suite: upstream's entrypoint beside ours.
+    Compat(CompatArgs),
     /// List the scenarios of the catalog.
     List {
         /// Catalog directory.
@@ -35,6 +37,28 @@ enum Command {
     },
     /// Check a custom-task runner (or a cluster's controller) against every MUST of the CustomRun contract.
     Customrun(Box<conformance::customrun::cli::Args>),
+}
+
+#[derive(clap::Args)]
+struct CompatArgs {
+    /// Upstream Tekton version, e.g. v1.0.0 (binary: target/upstream/VERSION/entrypoint).
+    #[arg(long, value_name = "VERSION", default_value = "v1.0.0")]
+    upstream: String,
+    /// Upstream's binary, instead of target/upstream/VERSION/entrypoint.
+    #[arg(long, value_name = "PATH")]
+    upstream_binary: Option<PathBuf>,
+    /// Our binary (default: `entrypoint` next to this binary).
+    #[arg(long, value_name = "PATH")]
+    ours: Option<PathBuf>,
+    /// Only cases whose name contains this.
+    #[arg(long, value_name = "TEXT")]
+    case: Option<String>,
+    /// The deviation registry (default: compat/deviations.yaml).
+    #[arg(long, value_name = "FILE")]
+    deviations: Option<PathBuf>,
+    /// Also print the differences of documented cases.
+    #[arg(long)]
+    verbose: bool,
 }
 
 #[derive(clap::Args)]
@@ -105,6 +129,42 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(*args),
         Command::Customrun(args) => conformance::customrun::cli::main(&args),
+        Command::Compat(args) => compat(args),
+    }
+}
+
+fn compat(args: CompatArgs) -> ExitCode {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(PathBuf::from))
+        .unwrap_or_default();
+    let config = conformance::compat::Config {
+        upstream: args.upstream_binary.unwrap_or_else(|| {
+            entrypoints::upstream_dir()
+                .join(&args.upstream)
+                .join("entrypoint")
+        }),
+        ours: args.ours.unwrap_or_else(|| exe_dir.join("entrypoint")),
+        version: args.upstream.clone(),
+        registry: args
+            .deviations
+            .unwrap_or_else(conformance::compat::registry::default_path),
+        filter: args.case,
+        verbose: args.verbose,
+    };
+    match conformance::compat::run(&config) {
+        Ok(summary) => {
+            println!(
+                "{} cases, {} documented deviations, {} undocumented differences",
+                summary.cases, summary.documented, summary.undocumented
+            );
+            if summary.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => fail(&e),
     }
 }
 

@@ -149,12 +149,16 @@ pub fn run(cfg: &StepConfig) -> i32 {
     report.started_now();
     if cfg.debug_before_step {
         match breakpoint::wait_release(&mut events, cfg, breakpoint::BEFORE_STEP) {
-            Some(Release::Continue(0)) | None => {}
-            Some(Release::Continue(code) | Release::Fail(code)) => {
+            // As upstream: what `.beforestepexit` holds does not matter; only
+            // its `.err` twin (debug-beforestep-fail-continue) fails the step, with 1.
+            Some(Release::Continue(_)) | None => {}
+            Some(Release::Fail(code)) => {
                 return fatal(
                     &mut report,
-                    &format!("debug before step: released with exit code {code}"),
-                    code,
+                    &format!(
+                        "debug before step: released to fail (exit code {code} in the .err file)"
+                    ),
+                    1,
                 );
             }
         }
@@ -294,73 +298,62 @@ fn finish(report: &mut Report<'_>, verdict: Verdict) -> i32 {
         warn_on_err(post::write_exit_code(dir, &code));
     }
     let skipped = matches!(verdict, Verdict::Success { skipped: true });
+    let mut found = Vec::new();
     if !skipped {
-        // As upstream: a results error replaces the command's exit status.
-        if let Err(e) = write_results(report) {
-            eprintln!("entrypoint: {e}");
-            exit = 1;
+        match collect_results(report) {
+            Ok(entries) => found = entries,
+            Err(e) => {
+                eprintln!("entrypoint: {e}");
+                exit = exit.max(1);
+            }
         }
     }
+    // As upstream: results come first in the message, then the step's own
+    // entries; results too large for the message leave the step's own
+    // entries written and fail the step.
+    let own = std::mem::take(&mut report.entries);
+    report.entries = found.iter().cloned().chain(own.iter().cloned()).collect();
     match report.flush() {
         Ok(()) => exit,
         Err(e) => {
             eprintln!("entrypoint: {e}");
+            if matches!(e, termination::TerminationError::TooLarge) && !found.is_empty() {
+                report.entries = own;
+                warn_on_err(report.flush());
+            }
             1
         }
     }
 }
 
-/// Why results could not be reported.
-#[derive(Debug, thiserror::Error)]
-enum ResultsReport {
-    #[error(transparent)]
-    Read(#[from] results::ResultsError),
-    #[error(transparent)]
-    Write(#[from] termination::TerminationError),
-}
-
-/// Reports results the way upstream does: task results, then step results,
-/// each appended to the termination message on its own, before the step's
-/// other entries; artifacts join the report's entries. When the results do
-/// not fit (4096 bytes), nothing of them is written, the error is returned
-/// (the step fails), and the report's own entries (`StartedAt`...) are still
-/// written by the caller's flush.
-fn write_results(report: &mut Report<'_>) -> Result<(), ResultsReport> {
+/// Reads task results, step results and artifacts for the report.
+fn collect_results(report: &Report<'_>) -> Result<Vec<Entry>, results::ResultsError> {
     let cfg = report.cfg;
     if cfg.result_from == ResultFrom::SidecarLogs {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let task = results::read(&cfg.paths.results_dir(), &cfg.results, ResultType::TaskRun)?;
-    let step = match &cfg.step_metadata_dir {
-        Some(dir) => results::read(&dir.join("results"), &cfg.step_results, ResultType::Step)?,
-        None => Vec::new(),
-    };
-    let mut artifacts = Vec::new();
+    let mut found = results::read(&cfg.paths.results_dir(), &cfg.results, ResultType::TaskRun)?;
     if let Some(dir) = &cfg.step_metadata_dir {
+        found.extend(results::read(
+            &dir.join("results"),
+            &cfg.step_results,
+            ResultType::Step,
+        )?);
         let step_artifacts = dir.join("artifacts").join("provenance.json");
-        artifacts.extend(results::read_artifacts(
+        found.extend(results::read_artifacts(
             &step_artifacts,
             ResultType::StepArtifacts,
         )?);
     }
     let task_artifacts = cfg.paths.artifacts_dir().join("provenance.json");
-    artifacts.extend(results::read_artifacts(
+    found.extend(results::read_artifacts(
         &task_artifacts,
         ResultType::TaskRunArtifacts,
     )?);
-    let any = !(task.is_empty() && step.is_empty() && artifacts.is_empty());
-    if let (Some(socket), true) = (&cfg.spire_socket, any) {
-        return Err(results::ResultsError::Unsigned(socket.clone()).into());
+    if let (Some(socket), false) = (&cfg.spire_socket, found.is_empty()) {
+        return Err(results::ResultsError::Unsigned(socket.clone()));
     }
-    for group in [task, step].iter().filter(|g| !g.is_empty()) {
-        termination::append(
-            &cfg.termination_path,
-            group,
-            cfg.compress_termination_message,
-        )?;
-    }
-    report.entries.extend(artifacts);
-    Ok(())
+    Ok(found)
 }
 
 /// Reports an error that stops the step before or instead of running it.

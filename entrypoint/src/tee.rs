@@ -17,7 +17,7 @@ pub enum Stream {
     Stderr,
 }
 
-/// Opens `path` for appending, creating it (mode 0600, as upstream) and its parents.
+/// Opens `path` for appending, creating it (mode 0644 before the umask, as upstream) and its parents.
 pub fn open_append(path: &Path) -> io::Result<File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
@@ -25,7 +25,7 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .create(true)
         .append(true)
-        .mode(0o600)
+        .mode(0o644)
         .open(path)
 }
 

@@ -189,17 +189,17 @@ fn message_one_byte_over_4096_fails_with_upstream_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    // As upstream: the results are written on their own first (they fit), the
-    // step's StartedAt after them no longer does; never a truncated message.
+    // As upstream v1.0.0 (conformance compat, results-overflow-4096): the
+    // results are left out, the step's own entries are still written.
     let message = read_message(&sb.pod_term(0));
-    assert_eq!(message.len(), 1, "{message:?}");
-    assert_entry(&message, "r", &"x".repeat(n), 1);
+    assert_started_at(&message);
+    assert_eq!(message.len(), 1, "only StartedAt: {message:?}");
     // The post file reflects the command's own outcome (docs/compatibility.md).
     assert!(sb.post(0).exists());
 }
 
 #[test]
-fn oversized_results_after_a_failed_command_exit_1_with_only_started_at() {
+fn oversized_results_after_a_failed_command_exit_1() {
     let sb = Sandbox::new();
     write_file(&sb.task_result_path("big"), &"y".repeat(5000));
     sb.pod_step(0)
@@ -210,14 +210,13 @@ fn oversized_results_after_a_failed_command_exit_1_with_only_started_at() {
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
     assert!(err_file(&sb.post(0)).exists());
-    // As upstream: results that do not fit are dropped, StartedAt is kept.
     let message = read_message(&sb.pod_term(0));
-    let keys: Vec<&str> = message.iter().map(|e| e.key.as_str()).collect();
-    assert_eq!(keys, ["StartedAt"]);
+    assert_started_at(&message);
+    assert_eq!(message.len(), 1, "only StartedAt: {message:?}");
 }
 
 #[test]
-fn oversized_results_keep_existing_entries_and_add_started_at() {
+fn oversized_results_keep_existing_content_and_add_only_own_entries() {
     let sb = Sandbox::new();
     let before = r#"[{"key":"earlier","value":"kept","type":1}]"#;
     write_file(&sb.pod_term(0), before);
@@ -229,11 +228,13 @@ fn oversized_results_keep_existing_entries_and_add_started_at() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains(TOO_LARGE));
-    // Existing entries stay; the results are dropped, StartedAt is appended.
-    let message = read_message(&sb.pod_term(0));
-    let keys: Vec<&str> = message.iter().map(|e| e.key.as_str()).collect();
-    assert_eq!(keys, ["earlier", "StartedAt"]);
-    assert_entry(&message, "earlier", "kept", 1);
+    // Existing entries are kept, the step's own appended, the results left out.
+    let after = fs::read_to_string(sb.pod_term(0)).unwrap();
+    assert!(after.starts_with(&before[..before.len() - 1]), "{after}");
+    assert!(
+        after.contains("StartedAt") && !after.contains("zzzz"),
+        "{after}"
+    );
 }
 
 #[test]
