@@ -258,3 +258,43 @@ fn a_bad_custom_task_flag_is_bad_input() {
         .code(2)
         .stderr(predicate::str::contains("--custom-task \"nonsense\""));
 }
+
+#[test]
+fn ctrl_c_cancels_the_running_customrun_and_exits_130() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, &waiting("60s", ""));
+    common::entrypoint();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("podsim"))
+        .args(["run"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start podsim");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    // The cancellation request exists once the start line is out.
+    for line in lines.by_ref() {
+        if line
+            .expect("read stderr")
+            .contains("settle/customrun w-settle started")
+        {
+            break;
+        }
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("podsim ends");
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    let rest = rest.join("\n");
+    assert!(
+        rest.contains("settle/customrun CustomRunCancelled"),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("CustomRun cancelled as the PipelineRun it belongs to has been cancelled."),
+        "{rest}"
+    );
+}

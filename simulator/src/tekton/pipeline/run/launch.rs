@@ -97,8 +97,22 @@ impl PipelineController {
                     cancel.cancel(crate::customrun::model::CANCELLED_BY_PIPELINE);
                 }
                 let task_name = task.name.clone();
+                let progress = settings.progress;
+                if progress {
+                    let at = start.elapsed().as_secs_f64();
+                    eprintln!("+{at:.3}s {task_name}/customrun {} started", request.name);
+                }
                 std::thread::spawn(move || {
-                    let outcome = match custom.run(&request, cancel) {
+                    let result = custom.run(&request, cancel);
+                    if progress {
+                        let at = start.elapsed().as_secs_f64();
+                        let how = match &result {
+                            Ok(o) => o.reason.as_str(),
+                            Err(_) => "not run",
+                        };
+                        eprintln!("+{at:.3}s {task_name}/customrun {how}");
+                    }
+                    let outcome = match result {
                         Ok(o) => TaskOutcome {
                             task: task_name,
                             status: None,
