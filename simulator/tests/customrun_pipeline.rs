@@ -298,3 +298,35 @@ fn ctrl_c_cancels_the_running_customrun_and_exits_130() {
         "{rest}"
     );
 }
+
+#[test]
+fn a_pipeline_task_timeout_is_rejected_by_a_runner_without_timeouts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: u}
+spec:
+  pipelineSpec:
+    tasks:
+      - name: approve
+        timeout: 1m
+        taskRef: {apiVersion: example.dev/v1, kind: Approval}
+        params: [{name: decision, value: approve}, {name: approver, value: carol}]
+",
+    );
+    podsim()
+        .args([
+            "run",
+            "-q",
+            "--custom-task-config",
+            "examples/customrun-runners.yaml",
+        ])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "pipeline task approve: this custom task does not support spec.timeout",
+        ));
+}
