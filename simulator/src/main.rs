@@ -224,12 +224,20 @@ fn main() -> ExitCode {
             if !quiet {
                 eprintln!("podsim: isolation: {}", isolation.resolve());
             }
+            let custom = match simulator::customrun::pipeline::RegistryTasks::from_options(
+                &custom_task,
+                custom_task_config.as_deref(),
+            ) {
+                Ok(tasks) => std::sync::Arc::new(tasks),
+                Err(e) => return fail(&e, EXIT_BAD_INPUT),
+            };
             let action = Action::Run {
                 options: options.clone(),
                 json: output.map(|f| matches!(f, Format::Json)),
                 logs,
                 quiet,
                 cancel_after,
+                custom,
             };
             if let Some(code) = pipeline_cli::handle(&files, &tekton, &images.options(), action) {
                 return code;

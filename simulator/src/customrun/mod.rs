@@ -13,6 +13,7 @@ pub mod cli;
 pub mod control;
 pub mod external;
 pub mod model;
+pub mod pipeline;
 pub mod registry;
 pub mod tries;
 pub mod validate;

@@ -95,7 +95,10 @@ pub(super) fn skip(task: &PipelineTask, reason: &str, whens: Vec<When>) -> Skipp
 
 pub(super) fn child(plan: &PipelinePlan, task: &PipelineTask, runs: &Runs) -> ChildReference {
     ChildReference {
-        api_version: "tekton.dev/v1".into(),
+        api_version: match runs {
+            Runs::Task(..) => "tekton.dev/v1".into(),
+            Runs::Custom { .. } => crate::customrun::model::API_VERSION.into(),
+        },
         kind: match runs {
             Runs::Task(..) => "TaskRun".into(),
             Runs::Custom { .. } => "CustomRun".into(),

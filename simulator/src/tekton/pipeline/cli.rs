@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::custom::NoCustomTasks;
+use super::custom::CustomTasks;
 use super::run::{PipelineController, Settings};
 use super::{prepare, PipelinePlan};
 use crate::input::{self, Input};
@@ -34,6 +34,8 @@ pub enum Action {
         quiet: bool,
         /// Cancel after this long.
         cancel_after: Option<Duration>,
+        /// Runner of custom tasks (CustomRun children).
+        custom: Arc<dyn CustomTasks>,
     },
 }
 
@@ -92,6 +94,7 @@ pub fn handle(
             logs,
             quiet,
             cancel_after,
+            custom,
         } => {
             let mut options = options;
             options.collect_logs = logs;
@@ -100,7 +103,7 @@ pub fn handle(
                 render: render.clone(),
                 images,
                 progress: !quiet,
-                custom: Arc::new(NoCustomTasks),
+                custom,
             };
             run_plan(&plan, &settings, json, cancel_after)
         }

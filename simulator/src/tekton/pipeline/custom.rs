@@ -2,8 +2,8 @@
 //! names an apiVersion/kind other than Tekton's runs as a CustomRun through
 //! [`CustomTasks`]. The default answers with one clear error.
 
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use crate::status::ResultValue;
 
@@ -22,6 +22,39 @@ pub struct CustomRunRequest {
     pub spec: Option<serde_json::Value>,
     /// Parameters, substituted.
     pub params: Vec<crate::tekton::model::Param>,
+    /// The pipeline task's `retries` (the CustomRun's `spec.retries`).
+    pub retries: u32,
+    /// The pipeline task's `timeout` (the CustomRun's `spec.timeout`, Go duration).
+    pub timeout: Option<String>,
+}
+
+/// The pipeline controller's cancellation of one CustomRun: the
+/// `spec.statusMessage` it writes with `spec.status: RunCancelled`.
+#[derive(Debug, Default)]
+pub struct CancelRequest {
+    message: Mutex<Option<String>>,
+    changed: Condvar,
+}
+
+impl CancelRequest {
+    /// Requests cancellation with `message`; the first request wins.
+    pub fn cancel(&self, message: &str) {
+        let mut m = self.message.lock().unwrap_or_else(|e| e.into_inner());
+        if m.is_none() {
+            *m = Some(message.to_string());
+        }
+        self.changed.notify_all();
+    }
+
+    /// Blocks until cancellation is requested or `timeout` passes; the message if requested.
+    pub fn wait(&self, timeout: Duration) -> Option<String> {
+        let m = self.message.lock().unwrap_or_else(|e| e.into_inner());
+        let (m, _) = self
+            .changed
+            .wait_timeout_while(m, timeout, |m| m.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        m.clone()
+    }
 }
 
 /// How a CustomRun ended.
@@ -39,13 +72,13 @@ pub struct CustomRunOutcome {
 
 /// Runs custom tasks for the pipeline controller.
 pub trait CustomTasks: Send + Sync {
-    /// Runs `request` to completion; `cancel` turns true when the
-    /// PipelineRun is cancelled or times out. An `Err` fails the pipeline
-    /// task with that message.
+    /// Runs `request` to completion; `cancel` is requested (with upstream's
+    /// statusMessage) when the PipelineRun is cancelled or times out. An
+    /// `Err` fails the pipeline task with that message.
     fn run(
         &self,
         request: &CustomRunRequest,
-        cancel: Arc<AtomicBool>,
+        cancel: Arc<CancelRequest>,
     ) -> Result<CustomRunOutcome, String>;
 }
 
@@ -56,7 +89,7 @@ impl CustomTasks for NoCustomTasks {
     fn run(
         &self,
         request: &CustomRunRequest,
-        _: Arc<AtomicBool>,
+        _: Arc<CancelRequest>,
     ) -> Result<CustomRunOutcome, String> {
         Err(format!(
             "custom task {}/{}: no runner registered (podsim runs Tekton Tasks; custom tasks need a CustomRun runner)",

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::child::{child, skip};
@@ -17,8 +17,9 @@ use super::vars::{finally_vars, missing_results, task_vars, when_passes};
 
 mod launch;
 use super::PipelinePlan;
+use crate::customrun::model::{CANCELLED_BY_PIPELINE, CANCELLED_BY_PIPELINE_TIMEOUT};
 use crate::render::RenderOptions;
-use crate::runtime::controller::{Canceller, ContainerLog, Observer, RunOptions, State};
+use crate::runtime::controller::{ContainerLog, Observer, RunOptions, State};
 use crate::status::{timestamp, Condition, ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
 
@@ -139,7 +140,7 @@ impl PipelineController {
         let mut deadline = plan.timeout.map(|t| start + t);
         let mut tasks_deadline = plan.tasks_timeout.map(|t| start + t);
         let mut whole_timed_out = false;
-        let running: Arc<Mutex<BTreeMap<(bool, usize), Canceller>>> = Arc::default();
+        let running: launch::Running = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let mut phases = vec![Phase::Pending; plan.spec.tasks.len()];
         let mut finally_phases = vec![Phase::Pending; plan.spec.finally.len()];
@@ -283,7 +284,7 @@ impl PipelineController {
                     cancelled = true;
                     stopping = true;
                     stop.store(true, Ordering::SeqCst);
-                    cancel_all(&running);
+                    cancel_all(&running, CANCELLED_BY_PIPELINE);
                 }
                 None => {
                     // A deadline passed: each fires once.
@@ -301,7 +302,7 @@ impl PipelineController {
                         // Only the tasks' share ran out: finally still runs.
                         tasks_deadline = None;
                     }
-                    cancel_all(&running);
+                    cancel_all(&running, CANCELLED_BY_PIPELINE_TIMEOUT);
                 }
             }
         }
@@ -351,7 +352,7 @@ impl PipelineController {
         skipped: &mut Vec<SkippedTask>,
         children: &mut Vec<ChildReference>,
         results: &BTreeMap<String, Vec<ResultValue>>,
-        running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>,
+        running: &launch::Running,
         stop: &Arc<AtomicBool>,
         start: Instant,
     ) {
@@ -422,8 +423,8 @@ impl PipelineController {
     }
 }
 
-fn cancel_all(running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>) {
+fn cancel_all(running: &launch::Running, message: &str) {
     if let Ok(map) = running.lock() {
-        map.values().for_each(Canceller::cancel);
+        map.values().for_each(|s| s.stop(message));
     }
 }

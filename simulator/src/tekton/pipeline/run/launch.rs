@@ -11,9 +11,30 @@ use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
 use crate::runtime::controller::{Canceller, Controller, Observer};
 use crate::tekton::model::{Param, PipelineTask};
 use crate::tekton::pipeline::child::task_run_for;
-use crate::tekton::pipeline::custom::CustomRunRequest;
+use crate::tekton::pipeline::custom::{CancelRequest, CustomRunRequest};
 use crate::tekton::pipeline::{substitute_value, PipelinePlan, Runs};
 use crate::tekton::substitute::Vars;
+
+/// How the pipeline controller stops one running task.
+pub(super) enum Stopper {
+    /// A TaskRun: its runtime controller's canceller.
+    TaskRun(Canceller),
+    /// A CustomRun: `spec.status: RunCancelled` with a statusMessage.
+    Custom(Arc<CancelRequest>),
+}
+
+impl Stopper {
+    /// Cancels the task; `message` is the CustomRun's statusMessage.
+    pub(super) fn stop(&self, message: &str) {
+        match self {
+            Stopper::TaskRun(c) => c.cancel(),
+            Stopper::Custom(c) => c.cancel(message),
+        }
+    }
+}
+
+/// The tasks running, by (is finally, index).
+pub(super) type Running = Arc<Mutex<BTreeMap<(bool, usize), Stopper>>>;
 
 impl PipelineController {
     #[allow(clippy::too_many_arguments)]
@@ -26,7 +47,7 @@ impl PipelineController {
         task: &PipelineTask,
         runs: &Runs,
         vars: &Vars,
-        running: &Arc<Mutex<BTreeMap<(bool, usize), Canceller>>>,
+        running: &Running,
         stop: &Arc<AtomicBool>,
         start: Instant,
     ) {
@@ -64,12 +85,34 @@ impl PipelineController {
                     reference: reference.clone(),
                     spec: spec.clone(),
                     params,
+                    retries: task.retries,
+                    timeout: task.timeout.clone(),
                 };
                 let custom = settings.custom.clone();
-                let stop = stop.clone();
+                let cancel = Arc::new(CancelRequest::default());
+                if let Ok(mut map) = running.lock() {
+                    map.insert((is_finally, index), Stopper::Custom(cancel.clone()));
+                }
+                if stop.load(Ordering::SeqCst) {
+                    cancel.cancel(crate::customrun::model::CANCELLED_BY_PIPELINE);
+                }
                 let task_name = task.name.clone();
+                let progress = settings.progress;
+                if progress {
+                    let at = start.elapsed().as_secs_f64();
+                    eprintln!("+{at:.3}s {task_name}/customrun {} started", request.name);
+                }
                 std::thread::spawn(move || {
-                    let outcome = match custom.run(&request, stop) {
+                    let result = custom.run(&request, cancel);
+                    if progress {
+                        let at = start.elapsed().as_secs_f64();
+                        let how = match &result {
+                            Ok(o) => o.reason.as_str(),
+                            Err(_) => "not run",
+                        };
+                        eprintln!("+{at:.3}s {task_name}/customrun {how}");
+                    }
+                    let outcome = match result {
                         Ok(o) => TaskOutcome {
                             task: task_name,
                             status: None,
@@ -104,7 +147,10 @@ impl PipelineController {
             };
         let mut controller = Controller::new(settings.options.clone());
         if let Ok(mut map) = running.lock() {
-            map.insert((is_finally, index), controller.canceller());
+            map.insert(
+                (is_finally, index),
+                Stopper::TaskRun(controller.canceller()),
+            );
         }
         if stop.load(Ordering::SeqCst) {
             controller.canceller().cancel();
