@@ -124,7 +124,7 @@ pub fn render(scenario: &Scenario, options: &RenderOptions) -> Pod {
             ]),
             volume_mounts: Some(vec![
                 mount("tekton-internal-scripts", SCRIPTS_DIR, false),
-                mount("tekton-internal-bin", "/tekton/bin", true),
+                mount("tekton-internal-bin", "/tekton/bin", false),
             ]),
             ..Container::default()
         });
