@@ -53,6 +53,11 @@ pub struct Deviation {
     /// Differential command-line cases (`conformance compat`) that show it.
     #[serde(default)]
     pub cases: Vec<String>,
+    /// `CASE:PATH` patterns where `podsim render` and the render oracle
+    /// differ (simulator/tests/render_oracle.rs); `*` matches any run of
+    /// characters.
+    #[serde(default)]
+    pub render: Vec<String>,
 }
 
 impl Deviation {

@@ -105,8 +105,9 @@ steps:
     assert_eq!(&args(1)[..2], ["-wait_file", "/tekton/run/0/out"]);
     let init = &spec.init_containers.expect("init containers")[0];
     assert_eq!(
-        init.args.clone().unwrap_or_default(),
+        init.command.clone().unwrap_or_default(),
         [
+            "/ko-app/entrypoint",
             "init",
             "/ko-app/entrypoint",
             "/tekton/bin/entrypoint",

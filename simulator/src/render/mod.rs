@@ -95,17 +95,18 @@ pub fn render(scenario: &Scenario, options: &RenderOptions) -> Pod {
         containers.push(sidecar_container(options, sidecar, script));
     }
 
-    let mut prepare_args = vec![
+    // Upstream puts the whole `entrypoint init ...` line in `command`.
+    let mut prepare_command = vec![
+        IMAGE_ENTRYPOINT.to_string(),
         "init".to_string(),
         IMAGE_ENTRYPOINT.to_string(),
         BIN_ENTRYPOINT.to_string(),
     ];
-    prepare_args.extend(step_names.iter().cloned());
+    prepare_command.extend(step_names.iter().cloned());
     let mut init_containers = vec![Container {
         name: "prepare".to_string(),
         image: Some(options.entrypoint_image.clone()),
-        command: Some(vec![IMAGE_ENTRYPOINT.to_string()]),
-        args: Some(prepare_args),
+        command: Some(prepare_command),
         volume_mounts: Some(vec![
             mount("tekton-internal-bin", "/tekton/bin", false),
             mount("tekton-internal-steps", "/tekton/steps", false),
@@ -124,7 +125,7 @@ pub fn render(scenario: &Scenario, options: &RenderOptions) -> Pod {
             ]),
             volume_mounts: Some(vec![
                 mount("tekton-internal-scripts", SCRIPTS_DIR, false),
-                mount("tekton-internal-bin", "/tekton/bin", true),
+                mount("tekton-internal-bin", "/tekton/bin", false),
             ]),
             ..Container::default()
         });
