@@ -3,6 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::{tekton_example as example, write};
 use predicates::prelude::*;
 
 fn podsim() -> Command {
@@ -10,16 +11,6 @@ fn podsim() -> Command {
     let mut cmd = Command::cargo_bin("podsim").expect("podsim binary");
     cmd.timeout(std::time::Duration::from_secs(60));
     cmd
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).expect("write file");
-    path
-}
-
-fn example(name: &str) -> std::path::PathBuf {
-    common::examples_dir().join("tekton").join(name)
 }
 
 /// The status printed with `-o json`: timestamps redacted, pipelineSpec dropped.

@@ -3,6 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::{tekton_example as example, write};
 use predicates::prelude::*;
 
 fn podsim() -> Command {
@@ -10,44 +11,11 @@ fn podsim() -> Command {
     Command::cargo_bin("podsim").expect("podsim binary")
 }
 
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).expect("write file");
-    path
-}
-
-fn example(name: &str) -> std::path::PathBuf {
-    common::examples_dir().join("tekton").join(name)
-}
-
-/// The status printed with `-o json`, timestamps and the uid redacted.
+/// The status printed with `-o json`, timestamps redacted.
 fn status_of(output: &[u8]) -> serde_json::Value {
     let mut value: serde_json::Value = serde_json::from_slice(output).expect("status JSON");
-    redact(&mut value);
+    common::redact(&mut value);
     value
-}
-
-fn redact(value: &mut serde_json::Value) {
-    const TIMES: [&str; 5] = [
-        "startTime",
-        "completionTime",
-        "lastTransitionTime",
-        "startedAt",
-        "finishedAt",
-    ];
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if TIMES.contains(&key.as_str()) {
-                    *v = serde_json::Value::String("[time]".into());
-                } else {
-                    redact(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
-    }
 }
 
 #[test]

@@ -71,7 +71,8 @@ pub fn normalized(report: &RunReport) -> serde_json::Value {
     value
 }
 
-fn redact(value: &mut serde_json::Value) {
+/// Replaces every timestamp field in `value` by `[time]`.
+pub fn redact(value: &mut serde_json::Value) {
     const TIMES: [&str; 5] = [
         "startTime",
         "completionTime",
@@ -98,4 +99,16 @@ fn redact(value: &mut serde_json::Value) {
 pub fn base_dir() -> tempfile::TempDir {
     tempfile::tempdir_in(simulator::runtime::podfs::default_base())
         .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write file");
+    path
+}
+
+/// `examples/tekton/<name>`.
+pub fn tekton_example(name: &str) -> PathBuf {
+    examples_dir().join("tekton").join(name)
 }
