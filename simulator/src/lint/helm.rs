@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::wrapped::{glob_match, FIX};
+use super::wrapped::{wrapper_evidence, FIX};
 use super::{read, Finding, LintError, LintOptions};
 
 fn files(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
@@ -54,13 +54,10 @@ pub fn check(chart: &Path, options: &LintOptions) -> Result<Vec<Finding>, LintEr
         .map(|p| read(p).map(|t| (p.clone(), t)))
         .collect::<Result<_, _>>()?;
     let wrapper = texts.iter().flat_map(|(_, t)| images(t)).find_map(|image| {
-        options
-            .wrapper_images
-            .iter()
-            .find(|g| glob_match(g, &image))
-            .map(|g| (image, g.clone()))
+        wrapper_evidence(&image, &options.wrapper_images, &options.images)
+            .map(|evidence| (image, evidence))
     });
-    let Some((image, glob)) = wrapper else {
+    let Some((image, evidence)) = wrapper else {
         return Ok(Vec::new());
     };
     let mut out = Vec::new();
@@ -79,7 +76,7 @@ pub fn check(chart: &Path, options: &LintOptions) -> Result<Vec<Finding>, LintEr
                 column,
                 rule: "helm-command-overrides-wrapper",
                 message: format!(
-                    "this {place} sets a command in a chart that uses wrapper image {image} (matches --wrapper-image {glob}): a command replaces the wrapper's ENTRYPOINT"
+                    "this {place} sets a command in a chart that uses wrapper image {image} ({evidence}): a command replaces the wrapper's ENTRYPOINT"
                 ),
                 fix: FIX.to_string(),
             });

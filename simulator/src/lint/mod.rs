@@ -2,7 +2,8 @@
 //! manifests, workloads and Helm charts. Runs nothing.
 //!
 //! - [`ordered`]: the wait/post graph through each container's mounts;
-//! - [`wrapped`]: `command` overriding a wrapper image's ENTRYPOINT;
+//! - [`wrapped`]: `command` overriding a wrapper image's ENTRYPOINT (known
+//!   from `--wrapper-image` globs or the local image store);
 //! - [`helm`]: `command` keys in a chart's values files and templates;
 //! - [`output`]: text, JSON and SARIF 2.1.
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::PodSpec;
 
+use crate::images::LocalImages;
 use finding::position;
 pub use finding::Finding;
 
@@ -43,10 +45,13 @@ pub enum LintError {
 }
 
 /// What `podsim lint` checks with.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct LintOptions {
     /// Globs of images whose ENTRYPOINT is the wrapper.
     pub wrapper_images: Vec<String>,
+    /// The local image store, asked for the ENTRYPOINT of the images of
+    /// containers that set `command` (disabled by default).
+    pub images: LocalImages,
 }
 
 /// The Pod spec inside a manifest of any workload kind, and the kind.
@@ -101,9 +106,11 @@ pub fn lint_text(path: &str, text: &str, options: &LintOptions) -> Result<Vec<Fi
         let Some(spec) = pod_spec(&value) else {
             continue;
         };
-        let raws = ordered::check(&spec)
-            .into_iter()
-            .chain(wrapped::check(&spec, &options.wrapper_images));
+        let raws = ordered::check(&spec).into_iter().chain(wrapped::check(
+            &spec,
+            &options.wrapper_images,
+            &options.images,
+        ));
         for raw in raws {
             let (line, _) = position(text, offset, &format!("name: {}", raw.container));
             let (line, column) = if raw.rule == "command-overrides-wrapper" {
@@ -201,6 +208,10 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Do not ask the local image store (`podman image inspect`) whether an
+    /// image's ENTRYPOINT is the wrapper; only --wrapper-image globs count.
+    #[arg(long = "no-image-store")]
+    pub no_image_store: bool,
 }
 
 /// Runs `podsim lint`: prints the findings on stdout and returns the exit
@@ -208,6 +219,11 @@ pub struct LintArgs {
 pub fn run(args: &LintArgs) -> u8 {
     let options = LintOptions {
         wrapper_images: args.wrapper_images.clone(),
+        images: if args.no_image_store {
+            LocalImages::disabled()
+        } else {
+            LocalImages::podman()
+        },
     };
     let findings = match lint_paths(&args.paths, &options) {
         Ok(f) => f,

@@ -5,6 +5,7 @@
 use k8s_openapi::api::core::v1::PodSpec;
 
 use super::ordered::Raw;
+use crate::images::LocalImages;
 
 /// Whether `text` matches `glob` (`*` any run, `?` one character).
 pub fn glob_match(glob: &str, text: &str) -> bool {
@@ -32,10 +33,28 @@ pub fn glob_match(glob: &str, text: &str) -> bool {
 /// The fix every wrapped-image finding carries.
 pub const FIX: &str = "move the command into args so the image's ENTRYPOINT (the wrapper) runs it, or call the wrapper explicitly as the first word of command";
 
+/// Why `image` is a wrapper image: the `--wrapper-image` glob it matches,
+/// or the local image config whose ENTRYPOINT is the wrapper. `None` when
+/// neither says so.
+pub fn wrapper_evidence(image: &str, wrappers: &[String], images: &LocalImages) -> Option<String> {
+    if let Some(glob) = wrappers.iter().find(|g| glob_match(g, image)) {
+        return Some(format!("matches --wrapper-image {glob}"));
+    }
+    let config = images.config(image)?;
+    config.entrypoint_is_wrapper().then(|| {
+        format!(
+            "its local image config has ENTRYPOINT {:?}",
+            config.entrypoint
+        )
+    })
+}
+
 /// Containers (init containers too) of `spec` whose `command` overrides a
-/// wrapper image's ENTRYPOINT. A command that itself starts with the
-/// wrapper (`.../entrypoint`) is fine.
-pub fn check(spec: &PodSpec, wrappers: &[String]) -> Vec<Raw> {
+/// wrapper image's ENTRYPOINT: an image matched by one of `wrappers`, or
+/// one whose config in the local image store names the wrapper as its
+/// ENTRYPOINT. A command that itself starts with the wrapper
+/// (`.../entrypoint`) is fine.
+pub fn check(spec: &PodSpec, wrappers: &[String], images: &LocalImages) -> Vec<Raw> {
     let containers = spec
         .init_containers
         .iter()
@@ -46,20 +65,20 @@ pub fn check(spec: &PodSpec, wrappers: &[String]) -> Vec<Raw> {
         let Some(image) = c.image.as_deref() else {
             continue;
         };
-        let Some(glob) = wrappers.iter().find(|g| glob_match(g, image)) else {
-            continue;
-        };
         let Some(first) = c.command.as_ref().and_then(|cmd| cmd.first()) else {
             continue;
         };
         if first.rsplit('/').next() == Some("entrypoint") {
             continue;
         }
+        let Some(evidence) = wrapper_evidence(image, wrappers, images) else {
+            continue;
+        };
         out.push(Raw {
             container: c.name.clone(),
             rule: "command-overrides-wrapper",
             message: format!(
-                "container '{}' sets command {first:?}, which replaces the ENTRYPOINT of wrapper image {image} (matches --wrapper-image {glob}): the wrapper never runs",
+                "container '{}' sets command {first:?}, which replaces the ENTRYPOINT of wrapper image {image} ({evidence}): the wrapper never runs",
                 c.name
             ),
             fix: FIX.to_string(),

@@ -3,7 +3,6 @@
 //! local podman image store.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 /// Known image commands (`--image-command`), with the podman store as fallback.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +25,8 @@ impl ImageCommands {
             return Ok(command.clone());
         }
         if self.ask_podman {
-            if let Some(command) = podman(image) {
+            let command = crate::images::inspect(image).map(|c| c.command());
+            if let Some(command) = command.filter(|c| !c.is_empty()) {
                 return Ok(command);
             }
         }
@@ -35,28 +35,6 @@ impl ImageCommands {
              pass --image-command {image}=CMD or make the image available to `podman image inspect`"
         ))
     }
-}
-
-fn podman(image: &str) -> Option<Vec<String>> {
-    let out = Command::new("podman")
-        .args([
-            "image",
-            "inspect",
-            "--format",
-            "{{json .Config.Entrypoint}}\t{{json .Config.Cmd}}",
-            image,
-        ])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8(out.stdout).ok()?;
-    let (entry, cmd) = text.trim().split_once('\t')?;
-    let mut command: Vec<String> = serde_json::from_str(entry).unwrap_or_default();
-    command.extend(serde_json::from_str::<Vec<String>>(cmd).unwrap_or_default());
-    (!command.is_empty()).then_some(command)
 }
 
 /// Parses `IMAGE=CMD` (CMD split on whitespace, or a JSON array).
