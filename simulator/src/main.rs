@@ -59,6 +59,9 @@ enum Command {
         #[command(flatten)]
         tekton: TektonArgs,
     },
+    /// CustomRuns on a cluster: `podsim customrun controller --kubeconfig FILE` (docs/customrun.md).
+    #[command(subcommand)]
+    Customrun(simulator::customrun::controller::Command),
     /// Check ordered Pods and wrapped images statically (files, directories, Helm charts).
     Lint(simulator::lint::LintArgs),
     /// Run a scenario or a Pod manifest locally and report a TaskRun-shaped status.
@@ -136,6 +139,9 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Render { files, .. } if is_one_customrun(&files) => {
+            simulator::customrun::render::main(&files[0])
+        }
         Command::Render {
             files,
             images,
@@ -153,6 +159,7 @@ fn main() -> ExitCode {
             }
             Err(code) => code,
         },
+        Command::Customrun(command) => simulator::customrun::controller::main(&command),
         Command::Validate { files, .. } if is_one_customrun(&files) => {
             simulator::customrun::cli::validate_file(&files[0])
         }

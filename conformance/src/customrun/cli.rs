@@ -17,8 +17,9 @@ pub struct Args {
     /// The external runner under check (program and arguments, split on whitespace).
     #[arg(long, value_name = "CMD", conflicts_with_all = ["builtin", "kubeconfig"])]
     pub runner: Option<String>,
-    /// Check a built-in runner instead (`wait`).
-    #[arg(long, value_name = "NAME", conflicts_with = "kubeconfig")]
+    /// Check a built-in runner instead (`wait`); with --kubeconfig, drive the
+    /// cluster's controller with that task's profile.
+    #[arg(long, value_name = "NAME")]
     pub builtin: Option<String>,
     /// Check the custom-task controller on the cluster of this kubeconfig.
     #[arg(long, value_name = "FILE")]

@@ -1,26 +1,28 @@
 //! The checker's cluster target: CustomRuns created as dynamic objects
-//! through kube-rs, cancelled by patching `spec.status`, observed by
-//! polling their status. The object conversions are pure functions, tested
-//! on recorded objects.
+//! through kube-rs, cancelled by patching `spec.status`, observed through a
+//! watch on each one (kube-rs `watcher`), so every status the API server
+//! stored reaches the history, not only those a poll happens to see. The
+//! object conversions are pure functions, tested on recorded objects.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
 };
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Client, Config};
 use serde_json::{json, Value};
-use simulator::customrun::{CustomRun, CustomRunStatus};
+use simulator::customrun::{Control, CustomRun, CustomRunStatus};
 
 use super::target::{Handle, Target};
 
 /// How long the API server gets to answer the first request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often a handle reads the CustomRun back.
-const POLL: Duration = Duration::from_millis(50);
 
 /// The CustomRun resource.
 pub fn resource() -> ApiResource {
@@ -100,7 +102,9 @@ struct ClusterHandle {
     runtime: Arc<tokio::runtime::Runtime>,
     api: Api<DynamicObject>,
     name: String,
-    history: Mutex<Vec<CustomRunStatus>>,
+    /// Every distinct status the watch delivered.
+    seen: Arc<Control>,
+    watch: tokio::task::JoinHandle<()>,
 }
 
 impl Target for ClusterTarget {
@@ -111,25 +115,31 @@ impl Target for ClusterTarget {
         self.runtime
             .block_on(self.api.create(&PostParams::default(), &object))
             .map_err(|e| e.to_string())?;
+        let seen = Arc::new(Control::new());
+        let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+        let stream = watcher(self.api.clone(), config).default_backoff();
+        let publish = seen.clone();
+        let watch = self.runtime.spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            while let Some(event) = stream.next().await {
+                if let Ok(watcher::Event::Apply(object) | watcher::Event::InitApply(object)) = event
+                {
+                    let status = serde_json::to_value(&object)
+                        .ok()
+                        .and_then(|value| status_of(&value).ok().flatten());
+                    if let Some(status) = status {
+                        publish.publish(status);
+                    }
+                }
+            }
+        });
         Ok(Box::new(ClusterHandle {
             runtime: self.runtime.clone(),
             api: self.api.clone(),
             name,
-            history: Mutex::new(Vec::new()),
+            seen,
+            watch,
         }))
-    }
-}
-
-impl ClusterHandle {
-    fn poll(&self) -> Option<CustomRunStatus> {
-        let object = self.runtime.block_on(self.api.get(&self.name)).ok()?;
-        let value = serde_json::to_value(&object).ok()?;
-        let status = status_of(&value).ok().flatten()?;
-        let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
-        if history.last() != Some(&status) {
-            history.push(status.clone());
-        }
-        Some(status)
     }
 }
 
@@ -146,23 +156,11 @@ impl Handle for ClusterHandle {
         timeout: Duration,
         done: &dyn Fn(&CustomRunStatus) -> bool,
     ) -> Option<CustomRunStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.poll().filter(|s| done(s)) {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(POLL);
-        }
+        self.seen.wait_status(timeout, done)
     }
 
     fn history(&self) -> Vec<CustomRunStatus> {
-        self.history
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.seen.history()
     }
 
     fn finish(self: Box<Self>) {
@@ -170,6 +168,7 @@ impl Handle for ClusterHandle {
         let _ = self
             .runtime
             .block_on(self.api.delete(&self.name, &DeleteParams::default()));
+        self.watch.abort();
     }
 }
 

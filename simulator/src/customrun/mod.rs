@@ -11,10 +11,12 @@
 
 pub mod cli;
 pub mod control;
+pub mod controller;
 pub mod external;
 pub mod model;
 pub mod pipeline;
 pub mod registry;
+pub mod render;
 pub mod tries;
 pub mod validate;
 pub mod wait;

@@ -126,6 +126,21 @@ impl Registry {
             .map(|e| e.runner.clone())
     }
 
+    /// Whether some runner is registered for a kind of `api_version`: a
+    /// controller serving that API group also reports its invalid CustomRuns
+    /// (an empty kind, say), which no kind filter would let through.
+    pub fn serves_api_version(&self, api_version: &str) -> bool {
+        self.entries.iter().any(|e| e.api_version == api_version)
+    }
+
+    /// The registered types as `API/KIND`, in registration order.
+    pub fn types(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .map(|e| format!("{}/{}", e.api_version, e.kind))
+            .collect()
+    }
+
     /// Registers an external runner from a `--custom-task API/KIND=CMD` value
     /// (`CMD` split on whitespace). Fails on any other shape.
     pub fn add_flag(&mut self, value: &str) -> Result<(), RegistryError> {

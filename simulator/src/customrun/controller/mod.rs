@@ -1,0 +1,135 @@
+//! `podsim customrun controller`: a custom-task controller on a real
+//! cluster. It watches `tekton.dev/v1beta1` CustomRuns (kube-rs watcher,
+//! no polling) and runs every one whose type it serves with the same
+//! runners `podsim run` uses (the built-in Wait task and any registered
+//! external runner), writing each status change through the `status`
+//! subresource: `Unknown` while running, `retriesStatus`, the timeout per
+//! try, `spec.status: RunCancelled` honoured, validation failures reported.
+//!
+//! The decisions are pure functions in [`reconcile`]; [`cluster`] does the I/O.
+
+#[cfg(feature = "cluster")]
+pub mod cluster;
+pub mod reconcile;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Registry;
+
+/// `podsim customrun ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Serve CustomRuns on a cluster: the built-in Wait task and every registered runner.
+    Controller(ControllerArgs),
+}
+
+/// Flags of `podsim customrun controller`.
+#[derive(Debug, clap::Args)]
+pub struct ControllerArgs {
+    /// Kubeconfig of the cluster.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: PathBuf,
+    /// Watch this namespace only (default: all namespaces).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Serve custom task API/KIND with the external runner CMD (repeatable).
+    #[arg(long = "custom-task", value_name = "API/KIND=CMD")]
+    pub custom_task: Vec<String>,
+    /// YAML file listing external runners (docs/customrun.md).
+    #[arg(long = "custom-task-config", value_name = "FILE")]
+    pub custom_task_config: Option<PathBuf>,
+    /// Do not serve the built-in Wait task.
+    #[arg(long)]
+    pub no_builtins: bool,
+}
+
+/// The registry the flags describe; the error is one line naming the flag.
+pub fn registry(args: &ControllerArgs) -> Result<Registry, String> {
+    let mut registry = if args.no_builtins {
+        Registry::empty()
+    } else {
+        Registry::with_builtins()
+    };
+    if let Some(config) = &args.custom_task_config {
+        registry
+            .add_config(config)
+            .map_err(|e| format!("--custom-task-config {e}"))?;
+    }
+    for flag in &args.custom_task {
+        registry.add_flag(flag).map_err(|e| e.to_string())?;
+    }
+    if registry.types().is_empty() {
+        return Err("nothing to serve: --no-builtins and no --custom-task".to_string());
+    }
+    Ok(registry)
+}
+
+/// Runs the subcommand: exit 2 on bad flags, an unreachable cluster or a
+/// cluster without the CustomRun CRD; otherwise runs until SIGINT/SIGTERM
+/// and exits 0.
+pub fn main(command: &Command) -> ExitCode {
+    match command {
+        Command::Controller(args) => controller_main(args),
+    }
+}
+
+#[cfg(feature = "cluster")]
+fn controller_main(args: &ControllerArgs) -> ExitCode {
+    use nix::sys::signal::{SigSet, Signal};
+    let fail = |message: String| {
+        eprintln!("podsim: {message}");
+        ExitCode::from(2)
+    };
+    let registry = match registry(args) {
+        Ok(registry) => registry,
+        Err(e) => return fail(e),
+    };
+    let types = registry.types().join(", ");
+    // Block the stop signals before any thread starts, so only the waiter sees them.
+    let mut signals = SigSet::empty();
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        signals.add(signal);
+    }
+    if let Err(e) = signals.thread_block() {
+        return fail(format!("cannot block signals: {e}"));
+    }
+    let controller =
+        match cluster::Controller::connect(&args.kubeconfig, args.namespace.as_deref(), registry) {
+            Ok(controller) => controller,
+            Err(e) => return fail(e),
+        };
+    let stopper = controller.stopper();
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let signal = loop {
+                if let Ok(signal) = signals.wait() {
+                    break signal;
+                }
+            };
+            eprintln!("podsim: customrun controller: {signal}: stopping");
+            stopper.stop(std::time::Duration::from_secs(5));
+            std::process::exit(0);
+        });
+    if let Err(e) = spawned {
+        return fail(format!("cannot start the signal thread: {e}"));
+    }
+    let scope = args
+        .namespace
+        .as_deref()
+        .map_or("all namespaces".to_string(), |ns| format!("namespace {ns}"));
+    controller.watch(|| {
+        eprintln!("podsim: customrun controller: watching customruns in {scope}; serving {types}");
+    });
+    ExitCode::SUCCESS
+}
+
+#[cfg(not(feature = "cluster"))]
+fn controller_main(args: &ControllerArgs) -> ExitCode {
+    eprintln!(
+        "podsim: --kubeconfig {}: this build has no cluster support (build with the `cluster` feature)",
+        args.kubeconfig.display()
+    );
+    ExitCode::from(2)
+}
