@@ -9,12 +9,13 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::child::{child, skip};
+use super::child::skip;
 use super::custom::CustomTasks;
 use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
 use super::summary::{summarise, Ending};
 use super::vars::{finally_vars, missing_results, task_vars, when_passes};
 
+mod fanout;
 mod launch;
 use super::PipelinePlan;
 use crate::customrun::model::{CANCELLED_BY_PIPELINE, CANCELLED_BY_PIPELINE_TIMEOUT};
@@ -54,6 +55,8 @@ pub struct TaskOutcome {
     pub results: Vec<ResultValue>,
     /// Container output.
     pub logs: Vec<ContainerLog>,
+    /// The aggregate of a matrixed task's TaskRuns (not itself a run).
+    pub matrix: bool,
 }
 
 /// The end of a PipelineRun.
@@ -67,6 +70,8 @@ pub struct Outcome {
 
 enum Msg {
     Done(usize, bool, Box<TaskOutcome>),
+    /// The TaskRuns of a matrixed task, in combination order.
+    Matrix(usize, bool, String, Vec<TaskOutcome>),
     Cancel,
 }
 
@@ -206,7 +211,6 @@ impl PipelineController {
                             }
                             Ok(()) => {
                                 finally_phases[i] = Phase::Running;
-                                children.push(child(plan, task, &plan.finally[i]));
                                 self.launch(
                                     plan,
                                     settings,
@@ -218,6 +222,7 @@ impl PipelineController {
                                     &running,
                                     &stop,
                                     start,
+                                    &mut children,
                                 );
                             }
                         }
@@ -259,7 +264,16 @@ impl PipelineController {
                     Err(RecvTimeoutError::Disconnected) => None,
                 },
             };
+            let msg = match msg {
+                Some(Msg::Matrix(i, is_finally, task, runs)) => {
+                    let aggregate = matrix_outcome(task, &runs);
+                    ended.extend(runs);
+                    Some(Msg::Done(i, is_finally, Box::new(aggregate)))
+                }
+                other => other,
+            };
             match msg {
+                Some(Msg::Matrix(..)) => {}
                 Some(Msg::Done(i, is_finally, outcome)) => {
                     running.lock().map(|mut r| r.remove(&(is_finally, i))).ok();
                     let phase = if outcome.succeeded {
@@ -278,7 +292,9 @@ impl PipelineController {
                     } else {
                         phases[i] = phase;
                     }
-                    ended.push(*outcome);
+                    if !outcome.matrix {
+                        ended.push(*outcome);
+                    }
                 }
                 Some(Msg::Cancel) => {
                     cancelled = true;
@@ -392,6 +408,16 @@ impl PipelineController {
                     changed = true;
                     continue;
                 }
+                let empty = task
+                    .matrix
+                    .as_ref()
+                    .is_some_and(|m| super::matrix::fan_out(m, &vars).is_ok_and(|c| c.is_empty()));
+                if empty {
+                    phases[i] = Phase::Skipped;
+                    skipped.push(skip(task, super::matrix::EMPTY, Vec::new()));
+                    changed = true;
+                    continue;
+                }
                 match when_passes(&task.when, &vars) {
                     Err(whens) => {
                         phases[i] = Phase::Skipped;
@@ -400,7 +426,6 @@ impl PipelineController {
                     }
                     Ok(()) => {
                         phases[i] = Phase::Running;
-                        children.push(child(plan, task, &plan.tasks[i]));
                         self.launch(
                             plan,
                             settings,
@@ -412,6 +437,7 @@ impl PipelineController {
                             running,
                             stop,
                             start,
+                            children,
                         );
                     }
                 }
@@ -420,6 +446,22 @@ impl PipelineController {
                 return;
             }
         }
+    }
+}
+
+/// One outcome for a matrixed task: succeeded when every TaskRun did,
+/// results aggregated into arrays.
+fn matrix_outcome(task: String, runs: &[TaskOutcome]) -> TaskOutcome {
+    let per_run: Vec<_> = runs.iter().map(|r| r.results.clone()).collect();
+    TaskOutcome {
+        task,
+        status: None,
+        succeeded: runs.iter().all(|r| r.succeeded),
+        cancelled: runs.iter().any(|r| r.cancelled),
+        error: None,
+        results: super::matrix::aggregate(&per_run),
+        logs: Vec::new(),
+        matrix: true,
     }
 }
 
