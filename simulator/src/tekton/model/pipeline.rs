@@ -44,9 +44,9 @@ pub struct PipelineTask {
     /// Fan-out: one TaskRun per combination of params.
     #[serde(default)]
     pub matrix: Option<Matrix>,
-    /// `continue` lets the Pipeline go on when this task fails: not supported yet.
+    /// `continue` lets the Pipeline go on when this task fails; `stopAndFail` (the default) does not.
     #[serde(default)]
-    pub on_error: Unsupported,
+    pub on_error: Option<String>,
     /// Not supported.
     #[serde(default)]
     pub pipeline_ref: Unsupported,

@@ -89,8 +89,19 @@ fn duration(text: Option<&str>, what: &str) -> Result<Option<Duration>, String> 
 
 fn resolve_task(task: &PipelineTask, docs: &Documents) -> Result<Runs, String> {
     let at = format!("pipeline task {:?}", task.name);
-    if task.on_error.is_some() {
-        return Err(format!("{at}: onError is not supported yet"));
+    match task.on_error.as_deref() {
+        None | Some("stopAndFail") => {}
+        Some("continue") if task.retries > 0 => {
+            return Err(format!(
+                "{at}: onError: \"continue\" is not allowed when retries is greater than 0"
+            ))
+        }
+        Some("continue") => {}
+        Some(other) => {
+            return Err(format!(
+                "{at}: onError {other:?}: must be either \"continue\" or \"stopAndFail\""
+            ))
+        }
     }
     if task.when.iter().any(|w| w.cel.is_some()) {
         return Err(format!(

@@ -107,6 +107,8 @@ pub(super) enum Phase {
     Running,
     Succeeded,
     Failed,
+    /// Failed with `onError: continue`: the DAG goes on.
+    FailureIgnored,
     Cancelled,
     Skipped,
 }
@@ -277,14 +279,18 @@ impl PipelineController {
                 Some(Msg::Matrix(..)) => {}
                 Some(Msg::Done(i, is_finally, outcome)) => {
                     running.lock().map(|mut r| r.remove(&(is_finally, i))).ok();
+                    let ignored =
+                        !is_finally && plan.spec.tasks[i].on_error.as_deref() == Some("continue");
                     let phase = if outcome.succeeded {
                         Phase::Succeeded
                     } else if outcome.cancelled {
                         Phase::Cancelled
+                    } else if ignored {
+                        Phase::FailureIgnored
                     } else {
                         Phase::Failed
                     };
-                    if !outcome.succeeded && !is_finally {
+                    if !outcome.succeeded && !is_finally && phase != Phase::FailureIgnored {
                         stopping = true;
                     }
                     results.insert(outcome.task.clone(), outcome.results.clone());

@@ -31,7 +31,12 @@ impl PipelineController {
     ) {
         loop {
             let finished: BTreeSet<usize> = (0..phases.len())
-                .filter(|i| matches!(phases[*i], Phase::Succeeded | Phase::Skipped))
+                .filter(|i| {
+                    matches!(
+                        phases[*i],
+                        Phase::Succeeded | Phase::Skipped | Phase::FailureIgnored
+                    )
+                })
                 .collect();
             let started: BTreeSet<usize> = (0..phases.len())
                 .filter(|i| phases[*i] != Phase::Pending)
