@@ -41,18 +41,42 @@ pub struct PipelineTask {
     /// Timeout of the TaskRun (Go duration).
     #[serde(default)]
     pub timeout: Option<String>,
-    /// Fan-out: not supported yet.
+    /// Fan-out: one TaskRun per combination of params.
     #[serde(default)]
-    pub matrix: Unsupported,
-    /// `continue` lets the Pipeline go on when this task fails: not supported yet.
+    pub matrix: Option<Matrix>,
+    /// `continue` lets the Pipeline go on when this task fails; `stopAndFail` (the default) does not.
     #[serde(default)]
-    pub on_error: Unsupported,
+    pub on_error: Option<String>,
     /// Not supported.
     #[serde(default)]
     pub pipeline_ref: Unsupported,
     /// Not supported.
     #[serde(default)]
     pub pipeline_spec: Unsupported,
+}
+
+/// A pipeline task's `matrix`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Matrix {
+    /// Array params: their cartesian product.
+    #[serde(default)]
+    pub params: Vec<Param>,
+    /// Named combinations, or extra params for the combinations they match.
+    #[serde(default)]
+    pub include: Vec<MatrixInclude>,
+}
+
+/// An entry of `matrix.include` (`IncludeParams`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MatrixInclude {
+    /// Free text.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// String params.
+    #[serde(default)]
+    pub params: Vec<Param>,
 }
 
 /// An inline task of a pipeline task: a TaskSpec with optional metadata, or

@@ -23,10 +23,23 @@ pub fn task_run_for(
     images: &ImageCommands,
     render: &RenderOptions,
 ) -> Result<Prepared, String> {
+    let name = format!("{}-{}", plan.name, task.name);
+    task_run_named(plan, task, runs, vars, images, render, name)
+}
+
+/// [`task_run_for`] with the TaskRun named `name` (a matrix combination's).
+pub fn task_run_named(
+    plan: &PipelinePlan,
+    task: &PipelineTask,
+    runs: &Runs,
+    vars: &Vars,
+    images: &ImageCommands,
+    render: &RenderOptions,
+    name: String,
+) -> Result<Prepared, String> {
     let Runs::Task(spec, task_name) = runs else {
         return Err("a custom task has no Pod".to_string());
     };
-    let name = format!("{}-{}", plan.name, task.name);
     let params: Vec<Param> = task
         .params
         .iter()
@@ -94,6 +107,11 @@ pub(super) fn skip(task: &PipelineTask, reason: &str, whens: Vec<When>) -> Skipp
 }
 
 pub(super) fn child(plan: &PipelinePlan, task: &PipelineTask, runs: &Runs) -> ChildReference {
+    child_named(task, runs, format!("{}-{}", plan.name, task.name))
+}
+
+/// The child reference of a run named `name` of `task`.
+pub(super) fn child_named(task: &PipelineTask, runs: &Runs, name: String) -> ChildReference {
     ChildReference {
         api_version: match runs {
             Runs::Task(..) => "tekton.dev/v1".into(),
@@ -103,7 +121,7 @@ pub(super) fn child(plan: &PipelinePlan, task: &PipelineTask, runs: &Runs) -> Ch
             Runs::Task(..) => "TaskRun".into(),
             Runs::Custom { .. } => "CustomRun".into(),
         },
-        name: format!("{}-{}", plan.name, task.name),
+        name,
         pipeline_task_name: task.name.clone(),
     }
 }

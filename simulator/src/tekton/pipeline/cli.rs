@@ -110,21 +110,74 @@ pub fn handle(
     })
 }
 
+/// The `$(tasks.…)` references in the params, `when` and matrix of `task`.
+fn result_refs(task: &crate::tekton::model::PipelineTask) -> Vec<String> {
+    let text = serde_json::to_string(&(&task.params, &task.when, &task.matrix)).unwrap_or_default();
+    let mut refs: Vec<String> = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("$(tasks.") {
+        let tail = &rest[at..];
+        let end = tail.find(')').map_or(tail.len(), |e| e + 1);
+        let found = tail[..end].to_string();
+        if !refs.contains(&found) {
+            refs.push(found);
+        }
+        rest = &tail[end..];
+    }
+    refs
+}
+
 fn render_static(plan: &PipelinePlan, render: &RenderOptions, images: &ImageCommands) -> ExitCode {
+    use super::matrix::{fan_out, params_of};
     let vars = super::vars::task_vars(plan, &Default::default());
     let mut out = String::new();
     for (task, runs) in plan.spec.tasks.iter().zip(&plan.tasks) {
-        match super::child::task_run_for(plan, task, runs, &vars, images, render) {
-            Ok(prepared) => match serde_norway::to_string(&prepared.plan.pod) {
-                Ok(text) => {
-                    out.push_str(&format!("# pipeline task {}\n---\n{text}", task.name));
+        let refs = result_refs(task);
+        if !refs.is_empty() {
+            eprintln!(
+                "podsim: render: pipeline task {}: {} only resolved by a run; left in",
+                task.name,
+                refs.join(", ")
+            );
+        }
+        let each = match &task.matrix {
+            None => vec![(
+                format!("# pipeline task {}", task.name),
+                format!("{}-{}", plan.name, task.name),
+                task.clone(),
+            )],
+            Some(m) => match fan_out(m, &vars) {
+                Ok(combos) => combos
+                    .iter()
+                    .enumerate()
+                    .map(|(k, combo)| {
+                        let mut one = task.clone();
+                        one.params = params_of(&task.params, combo);
+                        one.matrix = None;
+                        (
+                            format!("# pipeline task {} combination {k}", task.name),
+                            format!("{}-{}-{k}", plan.name, task.name),
+                            one,
+                        )
+                    })
+                    .collect(),
+                Err(e) => {
+                    out.push_str(&format!(
+                        "# pipeline task {}: not rendered: {e}\n",
+                        task.name
+                    ));
+                    continue;
                 }
-                Err(e) => return fail(&[e.to_string()]),
             },
-            Err(e) => out.push_str(&format!(
-                "# pipeline task {}: not rendered: {e}\n",
-                task.name
-            )),
+        };
+        for (header, name, one) in each {
+            match super::child::task_run_named(plan, &one, runs, &vars, images, render, name) {
+                Ok(prepared) => match serde_norway::to_string(&prepared.plan.pod) {
+                    Ok(text) => out.push_str(&format!("{header}\n---\n{text}")),
+                    Err(e) => return fail(&[e.to_string()]),
+                },
+                Err(e) => out.push_str(&format!("{header}: not rendered: {e}\n")),
+            }
         }
     }
     print!("{out}");

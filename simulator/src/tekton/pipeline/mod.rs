@@ -9,6 +9,7 @@ pub mod child;
 pub mod cli;
 pub mod custom;
 pub mod dag;
+pub mod matrix;
 pub mod run;
 pub mod status;
 pub mod summary;
@@ -88,11 +89,19 @@ fn duration(text: Option<&str>, what: &str) -> Result<Option<Duration>, String> 
 
 fn resolve_task(task: &PipelineTask, docs: &Documents) -> Result<Runs, String> {
     let at = format!("pipeline task {:?}", task.name);
-    if task.matrix.is_some() {
-        return Err(format!("{at}: matrix is not supported yet"));
-    }
-    if task.on_error.is_some() {
-        return Err(format!("{at}: onError is not supported yet"));
+    match task.on_error.as_deref() {
+        None | Some("stopAndFail") => {}
+        Some("continue") if task.retries > 0 => {
+            return Err(format!(
+                "{at}: onError: \"continue\" is not allowed when retries is greater than 0"
+            ))
+        }
+        Some("continue") => {}
+        Some(other) => {
+            return Err(format!(
+                "{at}: onError {other:?}: must be either \"continue\" or \"stopAndFail\""
+            ))
+        }
     }
     if task.when.iter().any(|w| w.cel.is_some()) {
         return Err(format!(
@@ -201,6 +210,15 @@ pub fn prepare(
                 "{at}: pipeline param {:?} has no value and no default: pass --param {}=VALUE",
                 decl.name, decl.name
             )),
+        }
+    }
+    for task in spec.tasks.iter().chain(&spec.finally) {
+        let Some(m) = &task.matrix else { continue };
+        let uses_results = serde_json::to_string(m).is_ok_and(|t| t.contains("$(tasks."));
+        if !uses_results {
+            if let Err(e) = matrix::fan_out(m, &params) {
+                problems.push(format!("{at}: pipeline task {:?}: {e}", task.name));
+            }
         }
     }
     let mut owned = Vec::new();

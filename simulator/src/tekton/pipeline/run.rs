@@ -3,19 +3,21 @@
 //! `when`, stops scheduling after a failure, runs `finally`, and handles
 //! timeouts and cancellation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::child::{child, skip};
+use super::child::skip;
 use super::custom::CustomTasks;
 use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
 use super::summary::{summarise, Ending};
-use super::vars::{finally_vars, missing_results, task_vars, when_passes};
+use super::vars::{finally_vars, missing_results, when_passes};
 
+mod fanout;
 mod launch;
+mod schedule;
 use super::PipelinePlan;
 use crate::customrun::model::{CANCELLED_BY_PIPELINE, CANCELLED_BY_PIPELINE_TIMEOUT};
 use crate::render::RenderOptions;
@@ -54,6 +56,8 @@ pub struct TaskOutcome {
     pub results: Vec<ResultValue>,
     /// Container output.
     pub logs: Vec<ContainerLog>,
+    /// The aggregate of a matrixed task's TaskRuns (not itself a run).
+    pub matrix: bool,
 }
 
 /// The end of a PipelineRun.
@@ -67,6 +71,8 @@ pub struct Outcome {
 
 enum Msg {
     Done(usize, bool, Box<TaskOutcome>),
+    /// The TaskRuns of a matrixed task, in combination order.
+    Matrix(usize, bool, String, Vec<TaskOutcome>),
     Cancel,
 }
 
@@ -101,6 +107,8 @@ pub(super) enum Phase {
     Running,
     Succeeded,
     Failed,
+    /// Failed with `onError: continue`: the DAG goes on.
+    FailureIgnored,
     Cancelled,
     Skipped,
 }
@@ -206,7 +214,6 @@ impl PipelineController {
                             }
                             Ok(()) => {
                                 finally_phases[i] = Phase::Running;
-                                children.push(child(plan, task, &plan.finally[i]));
                                 self.launch(
                                     plan,
                                     settings,
@@ -218,6 +225,7 @@ impl PipelineController {
                                     &running,
                                     &stop,
                                     start,
+                                    &mut children,
                                 );
                             }
                         }
@@ -259,17 +267,30 @@ impl PipelineController {
                     Err(RecvTimeoutError::Disconnected) => None,
                 },
             };
+            let msg = match msg {
+                Some(Msg::Matrix(i, is_finally, task, runs)) => {
+                    let aggregate = matrix_outcome(task, &runs);
+                    ended.extend(runs);
+                    Some(Msg::Done(i, is_finally, Box::new(aggregate)))
+                }
+                other => other,
+            };
             match msg {
+                Some(Msg::Matrix(..)) => {}
                 Some(Msg::Done(i, is_finally, outcome)) => {
                     running.lock().map(|mut r| r.remove(&(is_finally, i))).ok();
+                    let ignored =
+                        !is_finally && plan.spec.tasks[i].on_error.as_deref() == Some("continue");
                     let phase = if outcome.succeeded {
                         Phase::Succeeded
                     } else if outcome.cancelled {
                         Phase::Cancelled
+                    } else if ignored {
+                        Phase::FailureIgnored
                     } else {
                         Phase::Failed
                     };
-                    if !outcome.succeeded && !is_finally {
+                    if !outcome.succeeded && !is_finally && phase != Phase::FailureIgnored {
                         stopping = true;
                     }
                     results.insert(outcome.task.clone(), outcome.results.clone());
@@ -278,7 +299,9 @@ impl PipelineController {
                     } else {
                         phases[i] = phase;
                     }
-                    ended.push(*outcome);
+                    if !outcome.matrix {
+                        ended.push(*outcome);
+                    }
                 }
                 Some(Msg::Cancel) => {
                     cancelled = true;
@@ -342,84 +365,21 @@ impl PipelineController {
             tasks: ended,
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn schedule(
-        &self,
-        plan: &PipelinePlan,
-        settings: &Settings,
-        phases: &mut [Phase],
-        skipped: &mut Vec<SkippedTask>,
-        children: &mut Vec<ChildReference>,
-        results: &BTreeMap<String, Vec<ResultValue>>,
-        running: &launch::Running,
-        stop: &Arc<AtomicBool>,
-        start: Instant,
-    ) {
-        loop {
-            let finished: BTreeSet<usize> = (0..phases.len())
-                .filter(|i| matches!(phases[*i], Phase::Succeeded | Phase::Skipped))
-                .collect();
-            let started: BTreeSet<usize> = (0..phases.len())
-                .filter(|i| phases[*i] != Phase::Pending)
-                .collect();
-            let ready = plan.dag.ready(&started, &finished);
-            if ready.is_empty() {
-                return;
-            }
-            let mut changed = false;
-            for i in ready {
-                let task = &plan.spec.tasks[i];
-                if plan.dag.deps[i].iter().any(|d| {
-                    // A `when` guards only its own task (upstream's
-                    // task-scoped when): its children still run.
-                    phases[*d] == Phase::Skipped
-                        && !skipped.iter().any(|s| {
-                            s.name == plan.spec.tasks[*d].name
-                                && s.reason == "When Expressions evaluated to false"
-                        })
-                }) {
-                    // Upstream skips the children of a task skipped otherwise.
-                    phases[i] = Phase::Skipped;
-                    skipped.push(skip(task, "Parent Tasks were skipped", Vec::new()));
-                    changed = true;
-                    continue;
-                }
-                let vars = task_vars(plan, results);
-                if let Some(reason) = missing_results(task, &vars) {
-                    phases[i] = Phase::Skipped;
-                    skipped.push(skip(task, reason, Vec::new()));
-                    changed = true;
-                    continue;
-                }
-                match when_passes(&task.when, &vars) {
-                    Err(whens) => {
-                        phases[i] = Phase::Skipped;
-                        skipped.push(skip(task, "When Expressions evaluated to false", whens));
-                        changed = true;
-                    }
-                    Ok(()) => {
-                        phases[i] = Phase::Running;
-                        children.push(child(plan, task, &plan.tasks[i]));
-                        self.launch(
-                            plan,
-                            settings,
-                            false,
-                            i,
-                            task,
-                            &plan.tasks[i],
-                            &vars,
-                            running,
-                            stop,
-                            start,
-                        );
-                    }
-                }
-            }
-            if !changed {
-                return;
-            }
-        }
+/// One outcome for a matrixed task: succeeded when every TaskRun did,
+/// results aggregated into arrays.
+fn matrix_outcome(task: String, runs: &[TaskOutcome]) -> TaskOutcome {
+    let per_run: Vec<_> = runs.iter().map(|r| r.results.clone()).collect();
+    TaskOutcome {
+        task,
+        status: None,
+        succeeded: runs.iter().all(|r| r.succeeded),
+        cancelled: runs.iter().any(|r| r.cancelled),
+        error: None,
+        results: super::matrix::aggregate(&per_run),
+        logs: Vec::new(),
+        matrix: true,
     }
 }
 

@@ -38,15 +38,26 @@ pub(super) fn summarise(
     Vec<PipelineResultValue>,
 ) {
     let all: Vec<&Phase> = phases.iter().chain(finally_phases.iter()).collect();
+    let ignored = all.iter().filter(|p| ***p == Phase::FailureIgnored).count();
     let failed = all.iter().filter(|p| ***p == Phase::Failed).count();
     let cancelled = all.iter().filter(|p| ***p == Phase::Cancelled).count();
     let completed = all
         .iter()
-        .filter(|p| matches!(***p, Phase::Succeeded | Phase::Failed | Phase::Cancelled))
+        .filter(|p| {
+            matches!(
+                ***p,
+                Phase::Succeeded | Phase::Failed | Phase::FailureIgnored | Phase::Cancelled
+            )
+        })
         .count();
-    let counts = format!(
-        "Tasks Completed: {completed} (Failed: {failed}, Cancelled {cancelled}), Skipped: {skipped}"
-    );
+    let all_failed = failed + ignored;
+    let counts = if ignored > 0 {
+        format!("Tasks Completed: {completed} (Failed: {all_failed} (Ignored: {ignored}), Cancelled {cancelled}), Skipped: {skipped}")
+    } else {
+        format!(
+            "Tasks Completed: {completed} (Failed: {all_failed}, Cancelled {cancelled}), Skipped: {skipped}"
+        )
+    };
     let condition = match ending {
         Ending::Cancelled => (
             "False",

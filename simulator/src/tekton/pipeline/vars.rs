@@ -39,14 +39,14 @@ pub(super) fn finally_vars(
     for (task, phase) in plan.spec.tasks.iter().zip(phases) {
         let status = match phase {
             Phase::Succeeded => "Succeeded",
-            Phase::Failed | Phase::Cancelled => "Failed",
+            Phase::Failed | Phase::FailureIgnored | Phase::Cancelled => "Failed",
             _ => "None",
         };
         vars.set(format!("tasks.{}.status", task.name), status);
     }
     let any_failed = phases
         .iter()
-        .any(|p| matches!(p, Phase::Failed | Phase::Cancelled));
+        .any(|p| matches!(p, Phase::Failed | Phase::FailureIgnored | Phase::Cancelled));
     let any_skipped = phases
         .iter()
         .any(|p| matches!(p, Phase::Skipped | Phase::Pending));

@@ -10,8 +10,9 @@ use std::time::Instant;
 use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
 use crate::runtime::controller::{Canceller, Controller, Observer};
 use crate::tekton::model::{Param, PipelineTask};
-use crate::tekton::pipeline::child::task_run_for;
+use crate::tekton::pipeline::child::{child, task_run_for};
 use crate::tekton::pipeline::custom::{CancelRequest, CustomRunRequest};
+use crate::tekton::pipeline::status::ChildReference;
 use crate::tekton::pipeline::{substitute_value, PipelinePlan, Runs};
 use crate::tekton::substitute::Vars;
 
@@ -21,6 +22,8 @@ pub(super) enum Stopper {
     TaskRun(Canceller),
     /// A CustomRun: `spec.status: RunCancelled` with a statusMessage.
     Custom(Arc<CancelRequest>),
+    /// The TaskRuns of a matrixed task.
+    Many(Vec<Canceller>),
 }
 
 impl Stopper {
@@ -29,6 +32,7 @@ impl Stopper {
         match self {
             Stopper::TaskRun(c) => c.cancel(),
             Stopper::Custom(c) => c.cancel(message),
+            Stopper::Many(all) => all.iter().for_each(Canceller::cancel),
         }
     }
 }
@@ -50,7 +54,19 @@ impl PipelineController {
         running: &Running,
         stop: &Arc<AtomicBool>,
         start: Instant,
+        children: &mut Vec<ChildReference>,
     ) {
+        if let Some(matrix) = &task.matrix {
+            let at = super::fanout::At {
+                is_finally,
+                index,
+                start,
+            };
+            return self.fan_out(
+                plan, settings, at, task, runs, matrix, vars, running, stop, children,
+            );
+        }
+        children.push(child(plan, task, runs));
         let tx = self.tx.clone();
         let name = format!("{}-{}", plan.name, task.name);
         let params: Vec<Param> = task
@@ -69,6 +85,7 @@ impl PipelineController {
             error: Some(error),
             results: Vec::new(),
             logs: Vec::new(),
+            matrix: false,
         };
         if let Runs::Custom {
             api_version,
@@ -121,6 +138,7 @@ impl PipelineController {
                             error: (!o.succeeded).then_some(o.message),
                             results: o.results,
                             logs: Vec::new(),
+                            matrix: false,
                         },
                         Err(e) => TaskOutcome {
                             task: task_name,
@@ -130,6 +148,7 @@ impl PipelineController {
                             error: Some(e),
                             results: Vec::new(),
                             logs: Vec::new(),
+                            matrix: false,
                         },
                     };
                     let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
@@ -175,6 +194,7 @@ impl PipelineController {
                     results: report.status.results.clone(),
                     status: Some(report.status),
                     logs: report.logs,
+                    matrix: false,
                 },
                 Err(e) => TaskOutcome {
                     task: task_label,
@@ -184,6 +204,7 @@ impl PipelineController {
                     error: Some(e.to_string()),
                     results: Vec::new(),
                     logs: Vec::new(),
+                    matrix: false,
                 },
             };
             let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));

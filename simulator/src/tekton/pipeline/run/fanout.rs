@@ -1,0 +1,151 @@
+//! Starting a matrixed pipeline task: one TaskRun per combination, each on
+//! its own runtime Controller and thread, all in parallel; a collector
+//! thread reports them together once every one ended.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::launch::{Running, Stopper};
+use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
+use crate::runtime::controller::{Controller, Observer};
+use crate::tekton::model::{Matrix, PipelineTask};
+use crate::tekton::pipeline::child::{child_named, task_run_named};
+use crate::tekton::pipeline::matrix::{fan_out, params_of};
+use crate::tekton::pipeline::status::ChildReference;
+use crate::tekton::pipeline::{PipelinePlan, Runs};
+use crate::tekton::substitute::Vars;
+
+/// Where a launched task sits in the pipeline controller.
+pub(super) struct At {
+    pub is_finally: bool,
+    pub index: usize,
+    pub start: Instant,
+}
+
+fn failed(task: &str, error: String) -> TaskOutcome {
+    TaskOutcome {
+        task: task.to_string(),
+        status: None,
+        succeeded: false,
+        cancelled: false,
+        error: Some(error),
+        results: Vec::new(),
+        logs: Vec::new(),
+        matrix: false,
+    }
+}
+
+impl PipelineController {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fan_out(
+        &self,
+        plan: &PipelinePlan,
+        settings: &Settings,
+        at: At,
+        task: &PipelineTask,
+        runs: &Runs,
+        matrix: &Matrix,
+        vars: &Vars,
+        running: &Running,
+        stop: &Arc<AtomicBool>,
+        children: &mut Vec<ChildReference>,
+    ) {
+        let tx = self.tx.clone();
+        let report = |outcomes: Vec<TaskOutcome>| {
+            let _ = tx.send(Msg::Matrix(
+                at.index,
+                at.is_finally,
+                task.name.clone(),
+                outcomes,
+            ));
+        };
+        if matches!(runs, Runs::Custom { .. }) {
+            return report(vec![failed(
+                &task.name,
+                "matrix on a custom task is not supported by podsim".into(),
+            )]);
+        }
+        let combos = match fan_out(matrix, vars) {
+            Ok(c) => c,
+            Err(e) => return report(vec![failed(&task.name, e)]),
+        };
+        let (inner_tx, inner_rx) = channel();
+        let mut cancellers = Vec::new();
+        let mut prepared_all = Vec::new();
+        for (k, combo) in combos.iter().enumerate() {
+            let name = format!("{}-{}-{k}", plan.name, task.name);
+            children.push(child_named(task, runs, name.clone()));
+            let mut one = task.clone();
+            one.params = params_of(&task.params, combo);
+            one.matrix = None;
+            match task_run_named(
+                plan,
+                &one,
+                runs,
+                vars,
+                &settings.images,
+                &settings.render,
+                name,
+            ) {
+                Ok(p) => {
+                    let controller = Controller::new(settings.options.clone());
+                    cancellers.push(controller.canceller());
+                    prepared_all.push((k, Ok((controller, p))));
+                }
+                Err(e) => prepared_all.push((k, Err(e))),
+            }
+        }
+        if let Ok(mut map) = running.lock() {
+            map.insert((at.is_finally, at.index), Stopper::Many(cancellers.clone()));
+        }
+        if stop.load(Ordering::SeqCst) {
+            cancellers.iter().for_each(|c| c.cancel());
+        }
+        let total = prepared_all.len();
+        for (k, prepared) in prepared_all {
+            let inner_tx = inner_tx.clone();
+            let label = format!("{}-{k}", task.name);
+            let progress = settings.progress;
+            let start = at.start;
+            std::thread::spawn(move || {
+                let outcome = match prepared {
+                    Err(e) => failed(&label, e),
+                    Ok((mut controller, prepared)) => {
+                        let mut observer: Box<dyn Observer> = if progress {
+                            Box::new(Progress {
+                                prefix: label.clone(),
+                                start,
+                            })
+                        } else {
+                            Box::new(crate::runtime::controller::Silent)
+                        };
+                        match controller.run(&prepared.plan, observer.as_mut()) {
+                            Ok(report) => TaskOutcome {
+                                task: label,
+                                succeeded: report.status.succeeded(),
+                                cancelled: report.status.reason() == "TaskRunCancelled",
+                                error: None,
+                                results: report.status.results.clone(),
+                                status: Some(report.status),
+                                logs: report.logs,
+                                matrix: false,
+                            },
+                            Err(e) => failed(&label, e.to_string()),
+                        }
+                    }
+                };
+                let _ = inner_tx.send((k, outcome));
+            });
+        }
+        drop(inner_tx);
+        let (index, is_finally, name) = (at.index, at.is_finally, task.name.clone());
+        std::thread::spawn(move || {
+            let mut outcomes: Vec<(usize, TaskOutcome)> = inner_rx.iter().take(total).collect();
+            outcomes.sort_by_key(|(k, _)| *k);
+            let outcomes = outcomes.into_iter().map(|(_, o)| o).collect();
+            let _ = tx.send(Msg::Matrix(index, is_finally, name, outcomes));
+        });
+    }
+}
