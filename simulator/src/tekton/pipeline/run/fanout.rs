@@ -7,9 +7,9 @@ use std::sync::mpsc::channel;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::launch::{Running, Stopper};
-use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
-use crate::runtime::controller::{Controller, Observer};
+use super::launch::{failed, run_task_run, Running, Stopper};
+use super::{Msg, PipelineController, Settings, TaskOutcome};
+use crate::runtime::controller::Controller;
 use crate::tekton::model::{Matrix, PipelineTask};
 use crate::tekton::pipeline::child::{child_named, task_run_named};
 use crate::tekton::pipeline::matrix::{fan_out, params_of};
@@ -22,19 +22,6 @@ pub(super) struct At {
     pub is_finally: bool,
     pub index: usize,
     pub start: Instant,
-}
-
-fn failed(task: &str, error: String) -> TaskOutcome {
-    TaskOutcome {
-        task: task.to_string(),
-        status: None,
-        succeeded: false,
-        cancelled: false,
-        error: Some(error),
-        results: Vec::new(),
-        logs: Vec::new(),
-        matrix: false,
-    }
 }
 
 impl PipelineController {
@@ -112,28 +99,8 @@ impl PipelineController {
             std::thread::spawn(move || {
                 let outcome = match prepared {
                     Err(e) => failed(&label, e),
-                    Ok((mut controller, prepared)) => {
-                        let mut observer: Box<dyn Observer> = if progress {
-                            Box::new(Progress {
-                                prefix: label.clone(),
-                                start,
-                            })
-                        } else {
-                            Box::new(crate::runtime::controller::Silent)
-                        };
-                        match controller.run(&prepared.plan, observer.as_mut()) {
-                            Ok(report) => TaskOutcome {
-                                task: label,
-                                succeeded: report.status.succeeded(),
-                                cancelled: report.status.reason() == "TaskRunCancelled",
-                                error: None,
-                                results: report.status.results.clone(),
-                                status: Some(report.status),
-                                logs: report.logs,
-                                matrix: false,
-                            },
-                            Err(e) => failed(&label, e.to_string()),
-                        }
+                    Ok((controller, prepared)) => {
+                        run_task_run(controller, &prepared.plan, label, progress, start)
                     }
                 };
                 let _ = inner_tx.send((k, outcome));

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
+use crate::plan::RunPlan;
 use crate::runtime::controller::{Canceller, Controller, Observer};
 use crate::tekton::model::{Param, PipelineTask};
 use crate::tekton::pipeline::child::{child, task_run_for};
@@ -77,16 +78,7 @@ impl PipelineController {
                 value: substitute_value(&p.value, vars),
             })
             .collect();
-        let fail = |error: String| TaskOutcome {
-            task: task.name.clone(),
-            status: None,
-            succeeded: false,
-            cancelled: false,
-            error: Some(error),
-            results: Vec::new(),
-            logs: Vec::new(),
-            matrix: false,
-        };
+        let fail = |error: String| failed(&task.name, error);
         if let Runs::Custom {
             api_version,
             kind,
@@ -164,7 +156,7 @@ impl PipelineController {
                     return;
                 }
             };
-        let mut controller = Controller::new(settings.options.clone());
+        let controller = Controller::new(settings.options.clone());
         if let Ok(mut map) = running.lock() {
             map.insert(
                 (is_finally, index),
@@ -177,37 +169,56 @@ impl PipelineController {
         let progress = settings.progress;
         let task_label = task.name.clone();
         std::thread::spawn(move || {
-            let mut observer: Box<dyn Observer> = if progress {
-                Box::new(Progress {
-                    prefix: task_label.clone(),
-                    start,
-                })
-            } else {
-                Box::new(crate::runtime::controller::Silent)
-            };
-            let outcome = match controller.run(&prepared.plan, observer.as_mut()) {
-                Ok(report) => TaskOutcome {
-                    task: task_label,
-                    succeeded: report.status.succeeded(),
-                    cancelled: report.status.reason() == "TaskRunCancelled",
-                    error: None,
-                    results: report.status.results.clone(),
-                    status: Some(report.status),
-                    logs: report.logs,
-                    matrix: false,
-                },
-                Err(e) => TaskOutcome {
-                    task: task_label,
-                    status: None,
-                    succeeded: false,
-                    cancelled: false,
-                    error: Some(e.to_string()),
-                    results: Vec::new(),
-                    logs: Vec::new(),
-                    matrix: false,
-                },
-            };
+            let outcome = run_task_run(controller, &prepared.plan, task_label, progress, start);
             let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
         });
+    }
+}
+
+/// The outcome of a pipeline task that never ran: `error` says why.
+pub(super) fn failed(task: &str, error: String) -> TaskOutcome {
+    TaskOutcome {
+        task: task.to_string(),
+        status: None,
+        succeeded: false,
+        cancelled: false,
+        error: Some(error),
+        results: Vec::new(),
+        logs: Vec::new(),
+        matrix: false,
+    }
+}
+
+/// Runs one prepared TaskRun to its end on the calling thread, shown in the
+/// live view as `label` when `progress`, and turns its report into the
+/// outcome the pipeline controller judges; a runtime error is a failed
+/// outcome carrying the error.
+pub(super) fn run_task_run(
+    mut controller: Controller,
+    plan: &RunPlan,
+    label: String,
+    progress: bool,
+    start: Instant,
+) -> TaskOutcome {
+    let mut observer: Box<dyn Observer> = if progress {
+        Box::new(Progress {
+            prefix: label.clone(),
+            start,
+        })
+    } else {
+        Box::new(crate::runtime::controller::Silent)
+    };
+    match controller.run(plan, observer.as_mut()) {
+        Ok(report) => TaskOutcome {
+            task: label,
+            succeeded: report.status.succeeded(),
+            cancelled: report.status.reason() == "TaskRunCancelled",
+            error: None,
+            results: report.status.results.clone(),
+            status: Some(report.status),
+            logs: report.logs,
+            matrix: false,
+        },
+        Err(e) => failed(&label, e.to_string()),
     }
 }
