@@ -74,6 +74,14 @@ enum Command {
         /// Cancel the run this long after it started (Go duration).
         #[arg(long, value_name = "DURATION")]
         cancel_after: Option<String>,
+        /// How --cancel-after cancels a PipelineRun, as its spec.status would.
+        #[arg(
+            long,
+            value_enum,
+            default_value = "Cancelled",
+            requires = "cancel_after"
+        )]
+        cancel_mode: simulator::tekton::pipeline::run::CancelMode,
         /// Print the status in this format on stdout.
         #[arg(short = 'o', long = "output", value_enum)]
         output: Option<Format>,
@@ -184,6 +192,7 @@ fn main() -> ExitCode {
             files,
             tekton,
             cancel_after,
+            cancel_mode,
             output,
             logs,
             keep,
@@ -244,6 +253,7 @@ fn main() -> ExitCode {
                 logs,
                 quiet,
                 cancel_after,
+                cancel_mode,
                 custom,
             };
             if let Some(code) = pipeline_cli::handle(&files, &tekton, &images.options(), action) {
@@ -252,6 +262,12 @@ fn main() -> ExitCode {
             let Ok((_, plan, task_spec)) = load_plan(&files, &images.options(), &tekton) else {
                 return ExitCode::from(EXIT_BAD_INPUT);
             };
+            if cancel_mode != simulator::tekton::pipeline::run::CancelMode::Cancelled {
+                return fail(
+                    "--cancel-mode applies to PipelineRuns; a TaskRun, Pod or scenario is only ever Cancelled",
+                    EXIT_BAD_INPUT,
+                );
+            }
             options.cancel_after = cancel_after;
             run(&plan, options, output, quiet, task_spec)
         }

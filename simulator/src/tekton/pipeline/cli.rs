@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::custom::CustomTasks;
-use super::run::{PipelineController, Settings};
+use super::run::{CancelMode, PipelineController, Settings};
 use super::{prepare, PipelinePlan};
 use crate::input::{self, Input};
 use crate::render::RenderOptions;
@@ -34,6 +34,8 @@ pub enum Action {
         quiet: bool,
         /// Cancel after this long.
         cancel_after: Option<Duration>,
+        /// How `cancel_after` cancels.
+        cancel_mode: CancelMode,
         /// Runner of custom tasks (CustomRun children).
         custom: Arc<dyn CustomTasks>,
     },
@@ -94,6 +96,7 @@ pub fn handle(
             logs,
             quiet,
             cancel_after,
+            cancel_mode,
             custom,
         } => {
             let mut options = options;
@@ -105,7 +108,12 @@ pub fn handle(
                 progress: !quiet,
                 custom,
             };
-            run_plan(&plan, &settings, json, cancel_after)
+            run_plan(
+                &plan,
+                &settings,
+                json,
+                cancel_after.map(|d| (d, cancel_mode)),
+            )
         }
     })
 }
@@ -188,7 +196,7 @@ fn run_plan(
     plan: &PipelinePlan,
     settings: &Settings,
     json: Option<bool>,
-    cancel_after: Option<Duration>,
+    cancel_after: Option<(Duration, CancelMode)>,
 ) -> ExitCode {
     let controller = PipelineController::default();
     let canceller = controller.canceller();
@@ -213,13 +221,13 @@ fn run_plan(
                 }
             });
     }
-    if let Some(after) = cancel_after {
+    if let Some((after, mode)) = cancel_after {
         let canceller = canceller.clone();
         let _ = std::thread::Builder::new()
             .name("cancel-after".into())
             .spawn(move || {
                 std::thread::sleep(after);
-                canceller.cancel();
+                canceller.cancel_as(mode);
             });
     }
     let outcome = controller.run(plan, settings);

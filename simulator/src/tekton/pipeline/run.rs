@@ -73,7 +73,37 @@ enum Msg {
     Done(usize, bool, Box<TaskOutcome>),
     /// The TaskRuns of a matrixed task, in combination order.
     Matrix(usize, bool, String, Vec<TaskOutcome>),
-    Cancel,
+    Cancel(CancelMode),
+}
+
+/// How a PipelineRun is cancelled: the values of a PipelineRun's
+/// `spec.status` that end it, with upstream's semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CancelMode {
+    /// `Cancelled`: running tasks are cancelled, nothing new starts, finally
+    /// tasks do not run.
+    #[default]
+    #[value(name = "Cancelled")]
+    Cancelled,
+    /// `CancelledRunFinally`: running tasks are cancelled, nothing new
+    /// starts, then the finally tasks run.
+    #[value(name = "CancelledRunFinally")]
+    CancelledRunFinally,
+    /// `StoppedRunFinally`: running tasks finish, nothing new starts, then
+    /// the finally tasks run.
+    #[value(name = "StoppedRunFinally")]
+    StoppedRunFinally,
+}
+
+impl CancelMode {
+    /// The skip reason of a DAG task that never started because of it.
+    fn skip_reason(self) -> &'static str {
+        match self {
+            CancelMode::Cancelled => "PipelineRun was cancelled",
+            CancelMode::CancelledRunFinally => "PipelineRun was gracefully cancelled",
+            CancelMode::StoppedRunFinally => "PipelineRun was gracefully stopped",
+        }
+    }
 }
 
 /// Cancels a running PipelineRun from another thread (`--cancel-after`, Ctrl-C).
@@ -84,7 +114,15 @@ impl PipelineCanceller {
     /// Cancels: running TaskRuns are cancelled, nothing new starts, finally
     /// tasks do not run; the run ends `Cancelled`.
     pub fn cancel(&self) {
-        let _ = self.0.send(Msg::Cancel);
+        self.cancel_as(CancelMode::Cancelled);
+    }
+
+    /// Cancels as `spec.status: <mode>` does: [`CancelMode::Cancelled`] as
+    /// [`PipelineCanceller::cancel`]; the graceful modes let the finally
+    /// tasks run and end the run `Cancelled` unless a task failed. A later
+    /// plain cancel (Ctrl-C) still cancels everything.
+    pub fn cancel_as(&self, mode: CancelMode) {
+        let _ = self.0.send(Msg::Cancel(mode));
     }
 }
 
@@ -158,6 +196,7 @@ impl PipelineController {
         let mut results: BTreeMap<String, Vec<ResultValue>> = BTreeMap::new();
         let mut stopping = false;
         let mut cancelled = false;
+        let mut graceful: Option<CancelMode> = None;
         let mut timed_out = false;
         let mut in_finally = false;
         let mut finally_deadline = None;
@@ -176,6 +215,11 @@ impl PipelineController {
                 );
             }
             let dag_busy = phases.contains(&Phase::Running);
+            // Upstream's "stopping" (a DAG task failed or was cancelled)
+            // outranks a graceful cancel or stop as the skip reason.
+            let dag_stopped = phases
+                .iter()
+                .any(|p| matches!(p, Phase::Failed | Phase::Cancelled));
             if !in_finally && !dag_busy {
                 for (i, phase) in phases.iter_mut().enumerate() {
                     if *phase == Phase::Pending {
@@ -186,6 +230,8 @@ impl PipelineController {
                             "PipelineRun Tasks timeout has been reached"
                         } else if cancelled {
                             "PipelineRun was cancelled"
+                        } else if let Some(mode) = graceful.filter(|_| !dag_stopped) {
+                            mode.skip_reason()
                         } else {
                             "PipelineRun was stopping"
                         };
@@ -303,7 +349,17 @@ impl PipelineController {
                         ended.push(*outcome);
                     }
                 }
-                Some(Msg::Cancel) => {
+                Some(Msg::Cancel(mode @ CancelMode::CancelledRunFinally))
+                | Some(Msg::Cancel(mode @ CancelMode::StoppedRunFinally)) => {
+                    if !cancelled && graceful.is_none() {
+                        graceful = Some(mode);
+                        stopping = true;
+                        if mode == CancelMode::CancelledRunFinally && !in_finally {
+                            cancel_all(&running, CANCELLED_BY_PIPELINE);
+                        }
+                    }
+                }
+                Some(Msg::Cancel(CancelMode::Cancelled)) => {
                     cancelled = true;
                     stopping = true;
                     stop.store(true, Ordering::SeqCst);
@@ -333,6 +389,8 @@ impl PipelineController {
             Ending::Cancelled
         } else if timed_out {
             Ending::TimedOut
+        } else if graceful.is_some() {
+            Ending::Graceful
         } else {
             Ending::Finished
         };

@@ -20,6 +20,8 @@ pub enum Ending {
     TimedOut,
     /// The run was cancelled.
     Cancelled,
+    /// `CancelledRunFinally` or `StoppedRunFinally`: finally ran.
+    Graceful,
 }
 
 /// The condition's (status, reason, message) and the pipeline results, from
@@ -71,6 +73,12 @@ pub(super) fn summarise(
                 "PipelineRun {:?} failed to finish within the timeout",
                 plan.name
             ),
+        ),
+        Ending::Graceful if failed > 0 => ("False", "Failed", counts),
+        Ending::Graceful => (
+            "False",
+            "Cancelled",
+            format!("PipelineRun {:?} was cancelled", plan.name),
         ),
         Ending::Finished if failed + cancelled > 0 => ("False", "Failed", counts),
         Ending::Finished if skipped > 0 => ("True", "Completed", counts),
