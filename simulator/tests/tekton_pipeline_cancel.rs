@@ -65,7 +65,10 @@ fn cancelled_run_finally_cancels_the_running_task_and_still_runs_finally() {
     let (status, logs) = run(30, "CancelledRunFinally");
     let condition = &status["conditions"][0];
     assert_eq!(condition["reason"], "Cancelled", "{status:#}");
-    assert_eq!(condition["message"], "PipelineRun \"slow-run\" was cancelled");
+    assert_eq!(
+        condition["message"],
+        "PipelineRun \"slow-run\" was cancelled"
+    );
     assert!(ran(&status, "report"), "finally ran: {status:#}");
     // The cancelled task makes the run "stopping", which upstream reports
     // before the graceful cancel.

@@ -15,6 +15,7 @@ use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
 use super::summary::{summarise, Ending};
 use super::vars::{finally_vars, missing_results, when_passes};
 
+mod cancel;
 mod fanout;
 mod launch;
 mod schedule;
@@ -24,6 +25,7 @@ use crate::render::RenderOptions;
 use crate::runtime::controller::{ContainerLog, Observer, RunOptions, State};
 use crate::status::{timestamp, Condition, ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
+pub use cancel::{CancelMode, PipelineCanceller};
 
 /// How the pipeline's TaskRuns run.
 pub struct Settings {
@@ -74,56 +76,6 @@ enum Msg {
     /// The TaskRuns of a matrixed task, in combination order.
     Matrix(usize, bool, String, Vec<TaskOutcome>),
     Cancel(CancelMode),
-}
-
-/// How a PipelineRun is cancelled: the values of a PipelineRun's
-/// `spec.status` that end it, with upstream's semantics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum CancelMode {
-    /// `Cancelled`: running tasks are cancelled, nothing new starts, finally
-    /// tasks do not run.
-    #[default]
-    #[value(name = "Cancelled")]
-    Cancelled,
-    /// `CancelledRunFinally`: running tasks are cancelled, nothing new
-    /// starts, then the finally tasks run.
-    #[value(name = "CancelledRunFinally")]
-    CancelledRunFinally,
-    /// `StoppedRunFinally`: running tasks finish, nothing new starts, then
-    /// the finally tasks run.
-    #[value(name = "StoppedRunFinally")]
-    StoppedRunFinally,
-}
-
-impl CancelMode {
-    /// The skip reason of a DAG task that never started because of it.
-    fn skip_reason(self) -> &'static str {
-        match self {
-            CancelMode::Cancelled => "PipelineRun was cancelled",
-            CancelMode::CancelledRunFinally => "PipelineRun was gracefully cancelled",
-            CancelMode::StoppedRunFinally => "PipelineRun was gracefully stopped",
-        }
-    }
-}
-
-/// Cancels a running PipelineRun from another thread (`--cancel-after`, Ctrl-C).
-#[derive(Clone)]
-pub struct PipelineCanceller(Sender<Msg>);
-
-impl PipelineCanceller {
-    /// Cancels: running TaskRuns are cancelled, nothing new starts, finally
-    /// tasks do not run; the run ends `Cancelled`.
-    pub fn cancel(&self) {
-        self.cancel_as(CancelMode::Cancelled);
-    }
-
-    /// Cancels as `spec.status: <mode>` does: [`CancelMode::Cancelled`] as
-    /// [`PipelineCanceller::cancel`]; the graceful modes let the finally
-    /// tasks run and end the run `Cancelled` unless a task failed. A later
-    /// plain cancel (Ctrl-C) still cancels everything.
-    pub fn cancel_as(&self, mode: CancelMode) {
-        let _ = self.0.send(Msg::Cancel(mode));
-    }
 }
 
 /// Runs one PipelineRun; the channel's sender lives in [`PipelineCanceller`]s.
