@@ -3,20 +3,12 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{tekton_example as example, write};
+use common::{podsim, tekton_example as example, write};
 use predicates::prelude::*;
 use proptest::prelude::*;
 use simulator::tekton::model::{Matrix, Param, ParamValue};
 use simulator::tekton::pipeline::matrix::{fan_out, MAX_COMBINATIONS};
 use simulator::tekton::substitute::Vars;
-
-fn podsim() -> Command {
-    common::entrypoint();
-    let mut cmd = Command::cargo_bin("podsim").expect("podsim binary");
-    cmd.timeout(std::time::Duration::from_secs(60));
-    cmd
-}
 
 fn status(args: &[&std::path::Path], code: i32) -> serde_json::Value {
     let out = podsim()

@@ -2,16 +2,8 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{tekton_example as example, write};
+use common::{podsim, tekton_example as example, write};
 use predicates::prelude::*;
-
-fn podsim() -> Command {
-    common::entrypoint();
-    let mut cmd = Command::cargo_bin("podsim").expect("podsim binary");
-    cmd.timeout(std::time::Duration::from_secs(60));
-    cmd
-}
 
 /// The status printed with `-o json`: timestamps redacted, pipelineSpec dropped.
 fn status_of(output: &[u8]) -> serde_json::Value {

@@ -5,16 +5,8 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::write;
+use common::{podsim, write};
 use predicates::prelude::*;
-
-fn podsim() -> Command {
-    common::entrypoint();
-    let mut cmd = Command::cargo_bin("podsim").expect("podsim binary");
-    cmd.timeout(std::time::Duration::from_secs(60));
-    cmd
-}
 
 /// `first` sleeps `seconds`; `second` runs after it; finally `report` sees
 /// `first`'s status.

@@ -23,6 +23,15 @@ pub fn entrypoint() -> PathBuf {
     }
 }
 
+/// `podsim` from this workspace, with the entrypoint it runs checked first
+/// and a 60 s bound that turns a hang into a failure.
+pub fn podsim() -> assert_cmd::Command {
+    entrypoint();
+    let mut cmd = assert_cmd::Command::cargo_bin("podsim").expect("podsim binary");
+    cmd.timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
 /// Reads a scenario or Pod manifest file into a run plan.
 pub fn plan_file(path: &Path) -> RunPlan {
     match input::load(path).unwrap_or_else(|e| panic!("{e}")) {
