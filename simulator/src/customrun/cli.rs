@@ -79,17 +79,14 @@ pub fn main(file: &Path, options: &Options) -> ExitCode {
     if let Err(invalid) = super::validate::validate(&customrun) {
         return fail(format!("{}: {invalid}", file.display()));
     }
-    let mut registry = Registry::with_builtins();
-    if let Some(config) = &options.config {
-        if let Err(e) = registry.add_config(config) {
-            return fail(format!("--custom-task-config {e}"));
-        }
-    }
-    for flag in &options.custom_tasks {
-        if let Err(e) = registry.add_flag(flag) {
-            return fail(e.to_string());
-        }
-    }
+    let registry = match Registry::from_flags(
+        Registry::with_builtins(),
+        options.config.as_deref(),
+        &options.custom_tasks,
+    ) {
+        Ok(registry) => registry,
+        Err(e) => return fail(e),
+    };
     let (api, kind) = customrun.task_type().unwrap_or_default();
     if registry.find(api, kind).is_none() {
         return fail(format!(

@@ -36,16 +36,7 @@ impl RegistryTasks {
     /// registrations of a type win). Fails with one line naming the flag or
     /// file at fault.
     pub fn from_options(flags: &[String], config: Option<&Path>) -> Result<RegistryTasks, String> {
-        let mut registry = Registry::with_builtins();
-        if let Some(config) = config {
-            registry
-                .add_config(config)
-                .map_err(|e| format!("--custom-task-config {e}"))?;
-        }
-        for flag in flags {
-            registry.add_flag(flag).map_err(|e| e.to_string())?;
-        }
-        Ok(RegistryTasks::new(registry))
+        Registry::from_flags(Registry::with_builtins(), config, flags).map(RegistryTasks::new)
     }
 }
 

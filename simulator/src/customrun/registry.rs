@@ -179,6 +179,25 @@ impl Registry {
         }
         Ok(())
     }
+
+    /// `base` plus the runners of the config file `config`, then of the
+    /// `--custom-task` `flags` (later registrations of a type win): what the
+    /// `--custom-task-config`/`--custom-task` flags of every podsim command
+    /// describe. The error is one line naming the flag or file at fault.
+    pub fn from_flags(
+        mut base: Registry,
+        config: Option<&Path>,
+        flags: &[String],
+    ) -> Result<Registry, String> {
+        if let Some(config) = config {
+            base.add_config(config)
+                .map_err(|e| format!("--custom-task-config {e}"))?;
+        }
+        for flag in flags {
+            base.add_flag(flag).map_err(|e| e.to_string())?;
+        }
+        Ok(base)
+    }
 }
 
 /// Time a runner gets between the cancellation request and SIGKILL, unless configured.

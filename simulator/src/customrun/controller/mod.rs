@@ -46,19 +46,13 @@ pub struct ControllerArgs {
 
 /// The registry the flags describe; the error is one line naming the flag.
 pub fn registry(args: &ControllerArgs) -> Result<Registry, String> {
-    let mut registry = if args.no_builtins {
+    let base = if args.no_builtins {
         Registry::empty()
     } else {
         Registry::with_builtins()
     };
-    if let Some(config) = &args.custom_task_config {
-        registry
-            .add_config(config)
-            .map_err(|e| format!("--custom-task-config {e}"))?;
-    }
-    for flag in &args.custom_task {
-        registry.add_flag(flag).map_err(|e| e.to_string())?;
-    }
+    let registry =
+        Registry::from_flags(base, args.custom_task_config.as_deref(), &args.custom_task)?;
     if registry.types().is_empty() {
         return Err("nothing to serve: --no-builtins and no --custom-task".to_string());
     }
