@@ -202,6 +202,14 @@ pub fn evaluate(exprs: &[WhenExpression], steps_dir: &Path) -> Result<bool, When
     Ok(all)
 }
 
+/// Evaluates one CEL expression (already substituted) with no variables
+/// declared, as upstream does for step and pipeline-task `when`; `index` is
+/// the expression's position, for the error. Fails when it does not compile,
+/// fails to evaluate or is not a boolean, or when built without `cel`.
+pub fn evaluate_cel(index: usize, expr: &str) -> Result<bool, WhenError> {
+    cel_eval::evaluate(index, expr.to_owned())
+}
+
 fn evaluate_one(index: usize, expr: &WhenExpression, steps_dir: &Path) -> Result<bool, WhenError> {
     let subst = |source| WhenError::Substitute { index, source };
     match expr {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::features::FeatureFlags;
 use super::image::{parse_flag, ImageCommands};
 use super::model::ParamValue;
 use super::resolve::{load_dir, Documents};
@@ -26,6 +27,11 @@ pub struct TektonArgs {
     /// The command of an image, for steps that give only an image: IMAGE=CMD.
     #[arg(long = "image-command", value_name = "IMAGE=CMD")]
     pub image_commands: Vec<String>,
+    /// A Tekton feature flag, as in the feature-flags ConfigMap: NAME=VALUE
+    /// (wins over a ConfigMap among the files), e.g.
+    /// enable-cel-in-whenexpression=true.
+    #[arg(long = "feature-flag", value_name = "NAME=VALUE")]
+    pub feature_flags: Vec<String>,
 }
 
 /// Parses `NAME=VALUE`: a value starting with `[` or `{` is read as JSON.
@@ -55,10 +61,13 @@ pub struct Library {
     pub workspace_dirs: BTreeMap<String, PathBuf>,
     /// `--image-command` (and podman when asked).
     pub images: ImageCommands,
+    /// The feature flags of the ConfigMaps and `--feature-flag`.
+    pub features: FeatureFlags,
 }
 
-/// Reads the `-f` directories into `documents` (their Tasks and Pipelines
-/// only: the run object comes from the files) and parses the other flags.
+/// Reads the `-f` directories into `documents` (their Tasks, Pipelines and
+/// feature-flags ConfigMaps only: the run object comes from the files) and
+/// parses the other flags; feature-flag warnings are printed on stderr.
 /// Fails with the line to print, naming the flag at fault.
 pub fn library(
     mut documents: Documents,
@@ -71,7 +80,9 @@ pub fn library(
         documents.0.extend(found.0.into_iter().filter(|(_, d)| {
             matches!(
                 d,
-                super::resolve::Document::Task(_) | super::resolve::Document::Pipeline(_)
+                super::resolve::Document::Task(_)
+                    | super::resolve::Document::Pipeline(_)
+                    | super::resolve::Document::FeatureFlags(_)
             )
         }));
     }
@@ -104,12 +115,19 @@ pub fn library(
         let (image, command) = parse_flag(text).map_err(one)?;
         images.given.insert(image, command);
     }
+    let (features, warnings) =
+        FeatureFlags::from_sources(&documents.feature_configmaps(), &args.feature_flags)
+            .map_err(one)?;
+    for warning in warnings {
+        eprintln!("podsim: warning: {warning}");
+    }
     Ok((
         documents,
         Library {
             params,
             workspace_dirs,
             images,
+            features,
         },
     ))
 }
@@ -134,6 +152,7 @@ pub fn prepare_run(
         workspace_dirs: library.workspace_dirs,
         extra: BTreeMap::new(),
         images: library.images,
+        features: library.features,
     };
     let run_name = run.metadata.name_or("taskrun");
     prepare(&run, &spec, &task_name, &context, options).map_err(|problems| {

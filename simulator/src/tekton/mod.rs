@@ -8,9 +8,11 @@
 //! - [`status`]: `TaskRunStatus` in Tekton's v1 shape.
 //! - [`image`]: the command of an image-only step.
 //! - [`check`]: upstream fields podsim does not run, named in errors.
+//! - [`features`]: the feature-flags ConfigMap and `--feature-flag`.
 
 pub mod check;
 pub mod cli;
+pub mod features;
 pub mod image;
 pub mod model;
 pub mod pipeline;

@@ -1,6 +1,7 @@
 //! Tekton documents from files and `-f DIR`, and the run object among them:
 //! the one TaskRun, or a lone Task run with `--param`/`--workspace`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::model::{
@@ -24,6 +25,8 @@ pub enum Document {
     Pipeline(Box<Pipeline>),
     /// A PipelineRun.
     PipelineRun(Box<PipelineRun>),
+    /// The data of a `feature-flags` ConfigMap ([`super::features`]).
+    FeatureFlags(BTreeMap<String, String>),
 }
 
 /// Tekton documents, with the file each came from.
@@ -62,10 +65,32 @@ pub enum ResolveError {
     Unsupported(String),
 }
 
-/// Whether a document with this `apiVersion` and `kind` is Tekton's.
+/// Whether a document with this `apiVersion` and `kind` is Tekton's (a
+/// ConfigMap counts: Tekton's `feature-flags` is read among Tekton files).
 pub fn is_tekton(api_version: Option<&str>, kind: Option<&str>) -> bool {
-    api_version.is_some_and(|v| v.starts_with("tekton.dev/"))
-        && kind.is_some_and(|k| KINDS.contains(&k))
+    let tekton = api_version.is_some_and(|v| v.starts_with("tekton.dev/"))
+        && kind.is_some_and(|k| KINDS.contains(&k));
+    tekton || (api_version == Some("v1") && kind == Some("ConfigMap"))
+}
+
+/// The data of the `feature-flags` ConfigMap in `value`; any other
+/// ConfigMap is an error.
+fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>, String> {
+    let name = value
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("");
+    if name != "feature-flags" {
+        return Err(format!(
+            "ConfigMap {name:?}: the only ConfigMap podsim reads is Tekton's feature-flags"
+        ));
+    }
+    let Some(data) = value.get("data").filter(|d| !d.is_null()) else {
+        return Ok(BTreeMap::new());
+    };
+    serde_norway::from_value(data.clone())
+        .map_err(|e| format!("ConfigMap feature-flags: data must map names to strings: {e}"))
 }
 
 /// Parses every YAML document of `text` (from `file`) as a Tekton resource;
@@ -85,6 +110,14 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
             .and_then(|k| k.as_str())
             .unwrap_or("");
         let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        if api == "v1" && kind == "ConfigMap" {
+            let data = feature_flags(&value).map_err(|message| InputError::Other {
+                file: file.to_string(),
+                message,
+            })?;
+            docs.push((file.to_string(), Document::FeatureFlags(data)));
+            continue;
+        }
         if !API_VERSIONS.contains(&api) {
             return Err(InputError::Other {
                 file: file.to_string(),
@@ -171,6 +204,17 @@ pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
 }
 
 impl Documents {
+    /// The `feature-flags` ConfigMaps among the documents, with their files.
+    pub fn feature_configmaps(&self) -> Vec<(String, BTreeMap<String, String>)> {
+        self.0
+            .iter()
+            .filter_map(|(file, d)| match d {
+                Document::FeatureFlags(data) => Some((file.clone(), data.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The run object: the one TaskRun, else the one Task (as a TaskRun
     /// named `<task>-run` with `params`), with its Task spec and the Task's name.
     pub fn run_object(

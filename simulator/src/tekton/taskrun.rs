@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use k8s_openapi::api::core::v1::EnvVar;
 
+use super::features::{admit_when_cel, FeatureFlags};
 use super::image::ImageCommands;
 use super::model::{ParamValue, ResultDecl, Step, TaskRun, TaskSpec, When};
 use super::substitute::Vars;
@@ -29,6 +30,8 @@ pub struct Context {
     pub extra: BTreeMap<String, String>,
     /// Commands of images for steps that give only an image.
     pub images: ImageCommands,
+    /// The feature flags in force.
+    pub features: FeatureFlags,
 }
 
 /// A TaskRun ready to run: the scenario it became and the plan.
@@ -108,6 +111,9 @@ pub fn prepare(
     for (i, step) in spec.steps.iter().enumerate() {
         let merged = merge(&template, step);
         let at = format!("spec.steps[{i}]");
+        if let Err((path, why)) = admit_when_cel(&step.when, &at, &context.features) {
+            problems.push(problem(path, why));
+        }
         let mut out = convert(&merged, &vars, &at, &mut problems);
         if out.command.is_empty() && out.script.is_none() {
             match context.images.command(out.image.as_deref()) {

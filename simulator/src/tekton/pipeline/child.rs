@@ -50,6 +50,7 @@ pub fn task_run_named(
         .collect();
     let mut context = Context {
         images: images.clone(),
+        features: plan.features.clone(),
         ..Context::default()
     };
     let mut workspaces = Vec::new();

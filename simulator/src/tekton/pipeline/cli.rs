@@ -76,7 +76,8 @@ pub fn handle(
                 .params
                 .push(crate::tekton::model::Param { name, value });
         }
-        prepare(&run, &documents, library.workspace_dirs).map(|plan| (plan, library.images))
+        prepare(&run, &documents, library.workspace_dirs, &library.features)
+            .map(|plan| (plan, library.images))
     });
     let (plan, images) = match prepared {
         Ok(p) => p,

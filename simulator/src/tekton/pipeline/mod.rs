@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::features::{admit_when_cel, FeatureFlags};
 use super::model::{ParamValue, PipelineRun, PipelineSpec, PipelineTask, TaskSpec};
 use super::resolve::Documents;
 use super::substitute::Vars;
@@ -76,6 +77,8 @@ pub struct PipelinePlan {
     pub finally_timeout: Option<Duration>,
     /// Directories podsim created for claims, removed with the plan.
     pub owned: Vec<tempfile::TempDir>,
+    /// The feature flags in force.
+    pub features: FeatureFlags,
 }
 
 fn duration(text: Option<&str>, what: &str) -> Result<Option<Duration>, String> {
@@ -87,7 +90,11 @@ fn duration(text: Option<&str>, what: &str) -> Result<Option<Duration>, String> 
     }
 }
 
-fn resolve_task(task: &PipelineTask, docs: &Documents) -> Result<Runs, String> {
+fn resolve_task(
+    task: &PipelineTask,
+    docs: &Documents,
+    features: &FeatureFlags,
+) -> Result<Runs, String> {
     let at = format!("pipeline task {:?}", task.name);
     match task.on_error.as_deref() {
         None | Some("stopAndFail") => {}
@@ -103,11 +110,7 @@ fn resolve_task(task: &PipelineTask, docs: &Documents) -> Result<Runs, String> {
             ))
         }
     }
-    if task.when.iter().any(|w| w.cel.is_some()) {
-        return Err(format!(
-            "{at}: CEL when expressions are not supported yet (upstream needs the enable-cel-in-whenexpression flag)"
-        ));
-    }
+    admit_when_cel(&task.when, &at, features).map_err(|(path, why)| format!("{path}: {why}"))?;
     if task.pipeline_ref.is_some() || task.pipeline_spec.is_some() {
         return Err(format!("{at}: pipelines in pipelines are not supported"));
     }
@@ -156,6 +159,7 @@ pub fn prepare(
     run: &PipelineRun,
     docs: &Documents,
     mut shared: BTreeMap<String, PathBuf>,
+    features: &FeatureFlags,
 ) -> Result<PipelinePlan, Vec<String>> {
     let one = |e: String| vec![e];
     let name = run.metadata.name_or("pipelinerun");
@@ -190,7 +194,7 @@ pub fn prepare(
     let mut resolve_all = |tasks: &[PipelineTask]| -> Vec<Runs> {
         tasks
             .iter()
-            .filter_map(|t| match resolve_task(t, docs) {
+            .filter_map(|t| match resolve_task(t, docs, features) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     problems.push(format!("{at}: {e}"));
@@ -303,6 +307,7 @@ pub fn prepare(
         tasks_timeout,
         finally_timeout,
         owned,
+        features: features.clone(),
     })
 }
 

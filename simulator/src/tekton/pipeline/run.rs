@@ -13,7 +13,7 @@ use super::child::skip;
 use super::custom::CustomTasks;
 use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
 use super::summary::{summarise, Ending};
-use super::vars::{finally_vars, missing_results, when_passes};
+use super::vars::{finally_vars, guard, missing_results, Guard};
 
 mod cancel;
 mod fanout;
@@ -22,9 +22,10 @@ mod schedule;
 use super::PipelinePlan;
 use crate::customrun::model::{CANCELLED_BY_PIPELINE, CANCELLED_BY_PIPELINE_TIMEOUT};
 use crate::render::RenderOptions;
-use crate::runtime::controller::{ContainerLog, Observer, RunOptions, State};
+use crate::runtime::controller::{ContainerLog, RunOptions};
 use crate::status::{timestamp, Condition, ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
+use cancel::cancel_all;
 pub use cancel::{CancelMode, PipelineCanceller};
 
 /// How the pipeline's TaskRuns run.
@@ -103,25 +104,6 @@ pub(super) enum Phase {
     Skipped,
 }
 
-struct Progress {
-    prefix: String,
-    start: Instant,
-}
-
-impl Observer for Progress {
-    fn state(&mut self, container: &str, state: &State) {
-        let at = self.start.elapsed().as_secs_f64();
-        let what = match state {
-            State::Waiting => "waiting".to_string(),
-            State::Running => "running".to_string(),
-            State::Ready => "ready".to_string(),
-            State::Stopping => "stopping".to_string(),
-            State::Ended { reason, exit_code } => format!("{reason} (exit {exit_code})"),
-        };
-        eprintln!("+{at:.3}s {}/{container} {what}", self.prefix);
-    }
-}
-
 impl PipelineController {
     /// A handle that cancels the run.
     pub fn canceller(&self) -> PipelineCanceller {
@@ -152,9 +134,11 @@ impl PipelineController {
         let mut timed_out = false;
         let mut in_finally = false;
         let mut finally_deadline = None;
+        let mut aborted: Option<String> = None;
+        let mut announced = 0;
         loop {
             if !in_finally && !stopping {
-                self.schedule(
+                aborted = self.schedule(
                     plan,
                     settings,
                     &mut phases,
@@ -165,6 +149,12 @@ impl PipelineController {
                     &stop,
                     start,
                 );
+                if aborted.is_some() {
+                    // Upstream marks the run failed at once and starts nothing more.
+                    stopping = true;
+                    stop.store(true, Ordering::SeqCst);
+                    cancel_all(&running, CANCELLED_BY_PIPELINE);
+                }
             }
             let dag_busy = phases.contains(&Phase::Running);
             // Upstream's "stopping" (a DAG task failed or was cancelled)
@@ -176,6 +166,9 @@ impl PipelineController {
                 for (i, phase) in phases.iter_mut().enumerate() {
                     if *phase == Phase::Pending {
                         *phase = Phase::Skipped;
+                        if aborted.is_some() {
+                            continue;
+                        }
                         let reason = if whole_timed_out {
                             "PipelineRun timeout has been reached"
                         } else if timed_out {
@@ -191,7 +184,9 @@ impl PipelineController {
                     }
                 }
                 in_finally = true;
-                if !cancelled && !whole_timed_out {
+                if aborted.is_some() {
+                    finally_phases.fill(Phase::Skipped);
+                } else if !cancelled && !whole_timed_out {
                     finally_deadline = plan.finally_timeout.map(|t| Instant::now() + t);
                     let vars = finally_vars(plan, &phases, &results);
                     for (i, task) in plan.spec.finally.iter().enumerate() {
@@ -201,8 +196,14 @@ impl PipelineController {
                             skipped.push(skip(task, reason, Vec::new()));
                             continue;
                         }
-                        match when_passes(&task.when, &vars) {
-                            Err(whens) => {
+                        match guard(&task.name, &task.when, &vars) {
+                            Guard::CelFailed(why) => {
+                                aborted = Some(why);
+                                stop.store(true, Ordering::SeqCst);
+                                cancel_all(&running, CANCELLED_BY_PIPELINE);
+                                break;
+                            }
+                            Guard::Skip(whens) => {
                                 finally_phases[i] = Phase::Skipped;
                                 skipped.push(skip(
                                     task,
@@ -210,7 +211,7 @@ impl PipelineController {
                                     whens,
                                 ));
                             }
-                            Ok(()) => {
+                            Guard::Run => {
                                 finally_phases[i] = Phase::Running;
                                 self.launch(
                                     plan,
@@ -240,6 +241,7 @@ impl PipelineController {
                     }
                 }
             }
+            launch::announce_skips(settings, start, &skipped, &mut announced);
             if in_finally && !finally_phases.contains(&Phase::Running) {
                 break;
             }
@@ -267,7 +269,7 @@ impl PipelineController {
             };
             let msg = match msg {
                 Some(Msg::Matrix(i, is_finally, task, runs)) => {
-                    let aggregate = matrix_outcome(task, &runs);
+                    let aggregate = fanout::matrix_outcome(task, &runs);
                     ended.extend(runs);
                     Some(Msg::Done(i, is_finally, Box::new(aggregate)))
                 }
@@ -275,7 +277,7 @@ impl PipelineController {
             };
             match msg {
                 Some(Msg::Matrix(..)) => {}
-                Some(Msg::Done(i, is_finally, outcome)) => {
+                Some(Msg::Done(i, is_finally, mut outcome)) => {
                     running.lock().map(|mut r| r.remove(&(is_finally, i))).ok();
                     let ignored =
                         !is_finally && plan.spec.tasks[i].on_error.as_deref() == Some("continue");
@@ -288,6 +290,10 @@ impl PipelineController {
                     } else {
                         Phase::Failed
                     };
+                    if phase == Phase::FailureIgnored {
+                        ignore_failure(&mut outcome);
+                    }
+                    launch::announce(settings, start, format_args!("{} {phase:?}", outcome.task));
                     if !outcome.succeeded && !is_finally && phase != Phase::FailureIgnored {
                         stopping = true;
                     }
@@ -354,7 +360,14 @@ impl PipelineController {
             skipped.len(),
             &results,
         );
-        let (status, reason, message) = condition_parts;
+        let (status, reason, message) = match aborted {
+            Some(why) => (
+                "False",
+                "CELEvaluationFailed",
+                format!("Error evaluating CEL {}: {why}", plan.name),
+            ),
+            None => condition_parts,
+        };
         let now = SystemTime::now();
         Outcome {
             status: PipelineRunStatus {
@@ -377,24 +390,12 @@ impl PipelineController {
     }
 }
 
-/// One outcome for a matrixed task: succeeded when every TaskRun did,
-/// results aggregated into arrays.
-fn matrix_outcome(task: String, runs: &[TaskOutcome]) -> TaskOutcome {
-    let per_run: Vec<_> = runs.iter().map(|r| r.results.clone()).collect();
-    TaskOutcome {
-        task,
-        status: None,
-        succeeded: runs.iter().all(|r| r.succeeded),
-        cancelled: runs.iter().any(|r| r.cancelled),
-        error: None,
-        results: super::matrix::aggregate(&per_run),
-        logs: Vec::new(),
-        matrix: true,
-    }
-}
-
-fn cancel_all(running: &launch::Running, message: &str) {
-    if let Ok(map) = running.lock() {
-        map.values().for_each(|s| s.stop(message));
+/// A TaskRun that failed under its pipeline task's `onError: continue`
+/// ends with reason `FailureIgnored`, as upstream's pod status marks it
+/// (a timeout keeps its own reason).
+fn ignore_failure(outcome: &mut TaskOutcome) {
+    let conditions = outcome.status.iter_mut().flat_map(|s| &mut s.conditions);
+    for c in conditions.filter(|c| c.kind == "Succeeded" && c.reason == "Failed") {
+        c.reason = "FailureIgnored".into();
     }
 }

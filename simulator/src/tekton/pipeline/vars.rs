@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use entrypoint::when::evaluate_cel;
+
 use super::run::Phase;
 use super::{substitute_value, PipelinePlan};
 use crate::status::ResultValue;
@@ -81,28 +83,50 @@ pub(super) fn missing_results(task: &PipelineTask, vars: &Vars) -> Option<&'stat
         .then_some("Results were missing")
 }
 
-/// `Ok` when every `when` holds; else the substituted expressions.
-pub(super) fn when_passes(whens: &[When], vars: &Vars) -> Result<(), Vec<When>> {
+/// What a task's `when` decides.
+#[derive(Debug)]
+pub(super) enum Guard {
+    /// Every expression holds: the task runs.
+    Run,
+    /// One does not: the task is skipped; the substituted expressions.
+    Skip(Vec<When>),
+    /// A CEL expression failed to evaluate or is not a boolean: upstream
+    /// fails the PipelineRun (`CELEvaluationFailed`); why.
+    CelFailed(String),
+}
+
+/// Substitutes `vars` into `whens` and evaluates them: input/operator/values
+/// as upstream's `in`/`notin`, CEL with no variables declared (admission
+/// checked the feature flag and that it compiles).
+pub(super) fn guard(task: &str, whens: &[When], vars: &Vars) -> Guard {
     let substituted: Vec<When> = whens
         .iter()
         .map(|w| When {
             input: w.input.as_deref().map(|i| vars.apply(i)),
             operator: w.operator.clone(),
             values: vars.apply_list(&w.values),
-            cel: w.cel.clone(),
+            cel: w.cel.as_deref().map(|c| vars.apply(c)),
         })
         .collect();
-    let holds = substituted.iter().all(|w| {
+    let mut holds = true;
+    for (i, w) in substituted.iter().enumerate() {
+        if let Some(cel) = w.cel.as_deref().filter(|c| !c.is_empty()) {
+            match evaluate_cel(i, cel) {
+                Ok(b) => holds &= b,
+                Err(e) => return Guard::CelFailed(format!("pipeline task {task:?}: {e}")),
+            }
+            continue;
+        }
         let input = w.input.clone().unwrap_or_default();
         let found = w.values.contains(&input);
-        match w.operator.as_deref() {
+        holds &= match w.operator.as_deref() {
             Some("notin") => !found,
             _ => found,
-        }
-    });
+        };
+    }
     if holds {
-        Ok(())
+        Guard::Run
     } else {
-        Err(substituted)
+        Guard::Skip(substituted)
     }
 }

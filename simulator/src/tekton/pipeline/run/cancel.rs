@@ -55,3 +55,10 @@ impl PipelineCanceller {
         let _ = self.0.send(Msg::Cancel(mode));
     }
 }
+
+/// Stops every running task; `message` is a CustomRun's statusMessage.
+pub(super) fn cancel_all(running: &super::launch::Running, message: &str) {
+    if let Ok(map) = running.lock() {
+        map.values().for_each(|s| s.stop(message));
+    }
+}

@@ -61,6 +61,8 @@ impl PipelineController {
         let (inner_tx, inner_rx) = channel();
         let mut cancellers = Vec::new();
         let mut prepared_all = Vec::new();
+        let what = format!("{} started ({} TaskRuns, matrix)", task.name, combos.len());
+        super::launch::announce(settings, at.start, format_args!("{what}"));
         for (k, combo) in combos.iter().enumerate() {
             let name = format!("{}-{}-{k}", plan.name, task.name);
             children.push(child_named(task, runs, name.clone()));
@@ -114,5 +116,21 @@ impl PipelineController {
             let outcomes = outcomes.into_iter().map(|(_, o)| o).collect();
             let _ = tx.send(Msg::Matrix(index, is_finally, name, outcomes));
         });
+    }
+}
+
+/// One outcome for a matrixed task: succeeded when every TaskRun did,
+/// results aggregated into arrays.
+pub(super) fn matrix_outcome(task: String, runs: &[TaskOutcome]) -> TaskOutcome {
+    let per_run: Vec<_> = runs.iter().map(|r| r.results.clone()).collect();
+    TaskOutcome {
+        task,
+        status: None,
+        succeeded: runs.iter().all(|r| r.succeeded),
+        cancelled: runs.iter().any(|r| r.cancelled),
+        error: None,
+        results: crate::tekton::pipeline::matrix::aggregate(&per_run),
+        logs: Vec::new(),
+        matrix: true,
     }
 }

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::{Msg, PipelineController, Progress, Settings, TaskOutcome};
+use super::{Msg, PipelineController, Settings, TaskOutcome};
 use crate::plan::RunPlan;
-use crate::runtime::controller::{Canceller, Controller, Observer};
+use crate::runtime::controller::{Canceller, Controller, Observer, State};
 use crate::tekton::model::{Param, PipelineTask};
 use crate::tekton::pipeline::child::{child, task_run_for};
 use crate::tekton::pipeline::custom::{CancelRequest, CustomRunRequest};
-use crate::tekton::pipeline::status::ChildReference;
+use crate::tekton::pipeline::status::{ChildReference, SkippedTask};
 use crate::tekton::pipeline::{substitute_value, PipelinePlan, Runs};
 use crate::tekton::substitute::Vars;
 
@@ -70,6 +70,13 @@ impl PipelineController {
         children.push(child(plan, task, runs));
         let tx = self.tx.clone();
         let name = format!("{}-{}", plan.name, task.name);
+        if matches!(runs, Runs::Task(..)) {
+            announce(
+                settings,
+                start,
+                format_args!("{} started (TaskRun {name})", task.name),
+            );
+        }
         let params: Vec<Param> = task
             .params
             .iter()
@@ -221,4 +228,50 @@ pub(super) fn run_task_run(
         },
         Err(e) => failed(&label, e.to_string()),
     }
+}
+
+/// Prints each container's state changes on stderr, `+SECONDS TASKRUN/CONTAINER STATE`.
+pub(super) struct Progress {
+    pub(super) prefix: String,
+    pub(super) start: Instant,
+}
+
+impl Observer for Progress {
+    fn state(&mut self, container: &str, state: &State) {
+        let at = self.start.elapsed().as_secs_f64();
+        let what = match state {
+            State::Waiting => "waiting".to_string(),
+            State::Running => "running".to_string(),
+            State::Ready => "ready".to_string(),
+            State::Stopping => "stopping".to_string(),
+            State::Ended { reason, exit_code } => format!("{reason} (exit {exit_code})"),
+        };
+        eprintln!("+{at:.3}s {}/{container} {what}", self.prefix);
+    }
+}
+
+/// One task-level line of the live view on stderr, `+SECONDS WHAT`, beside
+/// the container lines of [`Progress`].
+pub(super) fn announce(settings: &Settings, start: Instant, what: std::fmt::Arguments) {
+    if settings.progress {
+        eprintln!("+{:.3}s {what}", start.elapsed().as_secs_f64());
+    }
+}
+
+/// Announces the tasks skipped since the last call (`announced` of them
+/// were shown before), with why.
+pub(super) fn announce_skips(
+    settings: &Settings,
+    start: Instant,
+    skipped: &[SkippedTask],
+    announced: &mut usize,
+) {
+    for s in skipped.iter().skip(*announced) {
+        announce(
+            settings,
+            start,
+            format_args!("{} skipped: {}", s.name, s.reason),
+        );
+    }
+    *announced = skipped.len();
 }

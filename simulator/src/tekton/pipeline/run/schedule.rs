@@ -12,10 +12,12 @@ use super::{Phase, PipelineController, Settings};
 use crate::status::ResultValue;
 use crate::tekton::pipeline::child::skip;
 use crate::tekton::pipeline::status::{ChildReference, SkippedTask};
-use crate::tekton::pipeline::vars::{missing_results, task_vars, when_passes};
+use crate::tekton::pipeline::vars::{guard, missing_results, task_vars, Guard};
 use crate::tekton::pipeline::PipelinePlan;
 
 impl PipelineController {
+    /// Starts or skips every task that is ready; `Some(why)` when a `when`
+    /// CEL expression failed, which fails the run.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn schedule(
         &self,
@@ -28,7 +30,7 @@ impl PipelineController {
         running: &launch::Running,
         stop: &Arc<AtomicBool>,
         start: Instant,
-    ) {
+    ) -> Option<String> {
         loop {
             let finished: BTreeSet<usize> = (0..phases.len())
                 .filter(|i| {
@@ -43,7 +45,7 @@ impl PipelineController {
                 .collect();
             let ready = plan.dag.ready(&started, &finished);
             if ready.is_empty() {
-                return;
+                return None;
             }
             let mut changed = false;
             for i in ready {
@@ -83,13 +85,14 @@ impl PipelineController {
                     changed = true;
                     continue;
                 }
-                match when_passes(&task.when, &vars) {
-                    Err(whens) => {
+                match guard(&task.name, &task.when, &vars) {
+                    Guard::CelFailed(why) => return Some(why),
+                    Guard::Skip(whens) => {
                         phases[i] = Phase::Skipped;
                         skipped.push(skip(task, "When Expressions evaluated to false", whens));
                         changed = true;
                     }
-                    Ok(()) => {
+                    Guard::Run => {
                         phases[i] = Phase::Running;
                         self.launch(
                             plan,
@@ -108,7 +111,7 @@ impl PipelineController {
                 }
             }
             if !changed {
-                return;
+                return None;
             }
         }
     }
