@@ -58,6 +58,11 @@ pub struct Deviation {
     /// characters.
     #[serde(default)]
     pub render: Vec<String>,
+    /// `CASE:PATH` patterns where the statuses of `podsim run` and of
+    /// upstream's controller on a cluster differ (`conformance tekton`,
+    /// conformance/src/tekton); `*` matches any run of characters.
+    #[serde(default)]
+    pub controller: Vec<String>,
 }
 
 impl Deviation {
@@ -173,6 +178,16 @@ impl Registry {
         Ok(Self {
             deviations: file.deviations,
         })
+    }
+
+    /// The `controller` patterns of every deviation for upstream `version`:
+    /// (deviation id, pattern), in file order.
+    pub fn controller_paths(&self, version: &str) -> Vec<(String, String)> {
+        self.deviations
+            .iter()
+            .filter(|d| d.applies_to(version))
+            .flat_map(|d| d.controller.iter().map(|p| (d.id.clone(), p.clone())))
+            .collect()
     }
 
     /// The deviation registered for catalog `scenario` with upstream `version`.

@@ -21,4 +21,5 @@ pub mod matrix;
 pub mod outcome;
 pub mod podspec;
 pub mod report;
+pub mod tekton;
 pub mod timestamp;

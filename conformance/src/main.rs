@@ -37,6 +37,8 @@ enum Command {
     },
     /// Check a custom-task runner (or a cluster's controller) against every MUST of the CustomRun contract.
     Customrun(Box<conformance::customrun::cli::Args>),
+    /// Compare podsim's statuses with upstream Tekton's controller on a cluster, case by case.
+    Tekton(Box<conformance::tekton::cli::Args>),
 }
 
 #[derive(clap::Args)]
@@ -130,6 +132,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args),
         Command::Customrun(args) => conformance::customrun::cli::main(&args),
         Command::Compat(args) => compat(args),
+        Command::Tekton(args) => conformance::tekton::cli::main(&args),
     }
 }
 

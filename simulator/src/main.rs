@@ -88,6 +88,10 @@ enum Command {
         /// Print every container's output after the run.
         #[arg(long)]
         logs: bool,
+        /// PipelineRuns: also write the child TaskRuns' statuses to FILE, one
+        /// JSON object keyed by TaskRun name (what a cluster holds beside the run).
+        #[arg(long, value_name = "FILE")]
+        child_statuses: Option<PathBuf>,
         /// Keep the Pod directory (its path is printed on stderr).
         #[arg(long)]
         keep: bool,
@@ -195,6 +199,7 @@ fn main() -> ExitCode {
             cancel_mode,
             output,
             logs,
+            child_statuses,
             keep,
             quiet,
             entrypoint,
@@ -255,9 +260,16 @@ fn main() -> ExitCode {
                 cancel_after,
                 cancel_mode,
                 custom,
+                child_statuses: child_statuses.clone(),
             };
             if let Some(code) = pipeline_cli::handle(&files, &tekton, &images.options(), action) {
                 return code;
+            }
+            if child_statuses.is_some() {
+                return fail(
+                    "--child-statuses applies to PipelineRuns; a TaskRun, Pod or scenario has no child TaskRuns",
+                    EXIT_BAD_INPUT,
+                );
             }
             let Ok((_, plan, task_spec)) = load_plan(&files, &images.options(), &tekton) else {
                 return ExitCode::from(EXIT_BAD_INPUT);

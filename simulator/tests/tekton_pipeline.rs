@@ -197,3 +197,48 @@ fn a_when_guards_only_its_own_task() {
         ]
     );
 }
+
+#[test]
+fn child_statuses_writes_each_task_runs_status_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("children.json");
+    let status = run_json(
+        &[&example("matrix-pipelinerun.yaml")],
+        &["--child-statuses", file.to_str().unwrap()],
+        0,
+    );
+    let children: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("the file is written"))
+            .expect("JSON");
+    let names: Vec<&str> = status["childReferences"]
+        .as_array()
+        .expect("childReferences")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        children.as_object().unwrap().len(),
+        names.len(),
+        "{children}"
+    );
+    for name in names {
+        assert_eq!(
+            children[name]["conditions"][0]["reason"], "Succeeded",
+            "{name}: {children}"
+        );
+    }
+}
+
+#[test]
+fn child_statuses_is_refused_for_a_taskrun() {
+    podsim()
+        .args(["run", "-q"])
+        .arg(example("hello-taskrun.yaml"))
+        .arg(example("hello-task.yaml"))
+        .args(["--child-statuses", "/dev/null"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--child-statuses applies to PipelineRuns",
+        ));
+}

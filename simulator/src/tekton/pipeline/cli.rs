@@ -38,6 +38,8 @@ pub enum Action {
         cancel_mode: CancelMode,
         /// Runner of custom tasks (CustomRun children).
         custom: Arc<dyn CustomTasks>,
+        /// Also write the child TaskRuns' statuses here (JSON, keyed by name).
+        child_statuses: Option<PathBuf>,
     },
 }
 
@@ -99,6 +101,7 @@ pub fn handle(
             cancel_after,
             cancel_mode,
             custom,
+            child_statuses,
         } => {
             let mut options = options;
             options.collect_logs = logs;
@@ -112,7 +115,10 @@ pub fn handle(
             run_plan(
                 &plan,
                 &settings,
-                json,
+                Output {
+                    json,
+                    child_statuses,
+                },
                 cancel_after.map(|d| (d, cancel_mode)),
             )
         }
@@ -193,12 +199,37 @@ fn render_static(plan: &PipelinePlan, render: &RenderOptions, images: &ImageComm
     ExitCode::SUCCESS
 }
 
+/// Where a run's statuses go.
+struct Output {
+    /// The run's status on stdout as YAML (`Some(false)`) or JSON (`Some(true)`).
+    json: Option<bool>,
+    /// The child TaskRuns' statuses, keyed by TaskRun name, as JSON to this file.
+    child_statuses: Option<PathBuf>,
+}
+
+/// The `.status` of every child TaskRun of `outcome`, keyed by its name
+/// (`<pipelinerun>-<task>`, `<pipelinerun>-<task>-<index>` for a matrix
+/// combination); tasks that never got a TaskRun (custom tasks, setup
+/// errors) have none.
+fn child_statuses(plan: &PipelinePlan, outcome: &super::run::Outcome) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = outcome
+        .tasks
+        .iter()
+        .filter_map(|task| {
+            let status = serde_json::to_value(task.status.as_ref()?).ok()?;
+            Some((format!("{}-{}", plan.name, task.task), status))
+        })
+        .collect();
+    serde_json::Value::Object(map)
+}
+
 fn run_plan(
     plan: &PipelinePlan,
     settings: &Settings,
-    json: Option<bool>,
+    output: Output,
     cancel_after: Option<(Duration, CancelMode)>,
 ) -> ExitCode {
+    let json = output.json;
     let controller = PipelineController::default();
     let canceller = controller.canceller();
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -245,6 +276,14 @@ fn run_plan(
         }
         if let Some(error) = &task.error {
             eprintln!("podsim: pipeline task {}: {error}", task.task);
+        }
+    }
+    if let Some(file) = &output.child_statuses {
+        let text =
+            serde_json::to_string_pretty(&child_statuses(plan, &outcome)).unwrap_or_default();
+        if let Err(e) = std::fs::write(file, text + "\n") {
+            eprintln!("podsim: --child-statuses {}: {e}", file.display());
+            return ExitCode::from(2);
         }
     }
     let status = &outcome.status;

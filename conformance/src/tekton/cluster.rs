@@ -1,0 +1,241 @@
+//! One case on a cluster where upstream's controller runs: a fresh
+//! namespace, the case's documents created as dynamic objects, a watch on
+//! the run object until its `Succeeded` condition is no longer `Unknown`
+//! (bounded), then its status and its child TaskRuns' (label
+//! `tekton.dev/pipelineRun`), and the namespace deleted.
+
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, PostParams,
+};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::{Client, Config};
+use serde_json::{json, Map, Value};
+
+use super::corpus::Case;
+use super::podsim::Reported;
+
+/// How long the API server gets to answer the first request.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a fresh namespace may take to get its `default` service account.
+const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The tekton.dev/v1 resource of `kind` (Task, Pipeline, TaskRun, PipelineRun).
+pub fn resource(kind: &str) -> ApiResource {
+    let plural = format!("{}s", kind.to_ascii_lowercase());
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("tekton.dev", "v1", kind), &plural)
+}
+
+/// Whether a run object's `Succeeded` condition says it ended.
+pub fn finished(object: &Value) -> bool {
+    object["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Succeeded" && c["status"] != "Unknown" && c["status"].is_string())
+}
+
+/// A namespace name for case number `index` of this process: a DNS label.
+pub fn namespace_for(case: &str, index: usize) -> String {
+    let stem = case.rsplit('/').next().unwrap_or(case);
+    let mut slug: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(40)
+        .collect();
+    slug = slug.trim_matches('-').to_string();
+    format!("tk-{slug}-{}-{index}", std::process::id())
+}
+
+/// The async runtime the cluster's requests run on (one worker thread).
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start an async runtime: {e}"))
+}
+
+/// A cluster whose API server answered.
+#[derive(Clone)]
+pub struct Cluster {
+    client: Client,
+}
+
+impl Cluster {
+    /// Connects with `kubeconfig` and asks for the server's version; the
+    /// error is one line saying why no cluster answers.
+    pub fn connect(
+        kubeconfig: &Path,
+        runtime: &tokio::runtime::Runtime,
+    ) -> Result<Cluster, String> {
+        let config =
+            Kubeconfig::read_from(kubeconfig).map_err(|e| format!("unreadable kubeconfig: {e}"))?;
+        let client = runtime.block_on(async {
+            let config = Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
+                .await
+                .map_err(|e| format!("unusable kubeconfig: {e}"))?;
+            let url = config.cluster_url.to_string();
+            let client =
+                Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))?;
+            match tokio::time::timeout(CONNECT_TIMEOUT, client.apiserver_version()).await {
+                Ok(Ok(_)) => Ok(client),
+                Ok(Err(e)) => Err(format!("no cluster answers at {url}: {e}")),
+                Err(_) => Err(format!(
+                    "no cluster answers at {url} within {CONNECT_TIMEOUT:?}"
+                )),
+            }
+        })?;
+        Ok(Cluster { client })
+    }
+
+    /// Starts `case` in `namespace` and waits (at most `timeout` after the
+    /// objects exist) for the run to end; then reads the statuses and, unless
+    /// `keep`, deletes the namespace.
+    pub async fn run(
+        &self,
+        case: Case,
+        namespace: String,
+        timeout: Duration,
+        keep: bool,
+    ) -> Result<Reported, String> {
+        let result = self.run_in(&case, &namespace, timeout).await;
+        if !keep {
+            let namespaces: Api<Namespace> = Api::all(self.client.clone());
+            let _ = namespaces
+                .delete(&namespace, &DeleteParams::background())
+                .await;
+        }
+        result
+    }
+
+    async fn run_in(
+        &self,
+        case: &Case,
+        namespace: &str,
+        timeout: Duration,
+    ) -> Result<Reported, String> {
+        let namespaces: Api<Namespace> = Api::all(self.client.clone());
+        let object: Namespace = serde_json::from_value(json!({"metadata": {"name": namespace}}))
+            .map_err(|e| e.to_string())?;
+        namespaces
+            .create(&PostParams::default(), &object)
+            .await
+            .map_err(|e| format!("creating namespace {namespace}: {e}"))?;
+        // Pods of a service account that does not exist yet are refused.
+        let accounts: Api<ServiceAccount> = Api::namespaced(self.client.clone(), namespace);
+        let account = kube::runtime::wait::await_condition(
+            accounts,
+            "default",
+            |sa: Option<&ServiceAccount>| sa.is_some(),
+        );
+        tokio::time::timeout(ACCOUNT_TIMEOUT, account)
+            .await
+            .map_err(|_| format!("namespace {namespace} got no default service account within {ACCOUNT_TIMEOUT:?}"))?
+            .map_err(|e| format!("watching service accounts: {e}"))?;
+        for doc in &case.documents {
+            let kind = doc["kind"].as_str().unwrap_or_default();
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), namespace, &resource(kind));
+            let mut doc = doc.clone();
+            doc["metadata"]["namespace"] = Value::String(namespace.to_string());
+            let object: DynamicObject =
+                serde_json::from_value(doc).map_err(|e| format!("{kind}: {e}"))?;
+            api.create(&PostParams::default(), &object)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "creating {kind} {}: {e}",
+                        object.metadata.name.unwrap_or_default()
+                    )
+                })?;
+        }
+        let runs: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), namespace, &resource(&case.kind));
+        let config = watcher::Config::default().fields(&format!("metadata.name={}", case.run_name));
+        let mut stream = std::pin::pin!(watcher(runs.clone(), config)
+            .default_backoff()
+            .applied_objects());
+        let wait = async {
+            while let Some(event) = stream.next().await {
+                if let Ok(object) = event {
+                    let value = serde_json::to_value(&object).unwrap_or(Value::Null);
+                    if finished(&value) {
+                        return Some(value);
+                    }
+                }
+            }
+            None
+        };
+        let run = match tokio::time::timeout(timeout, wait).await {
+            Ok(Some(run)) => run,
+            Ok(None) => return Err("the watch on the run ended".into()),
+            Err(_) => {
+                let last = runs.get(&case.run_name).await.ok();
+                let reason = last
+                    .and_then(|o| serde_json::to_value(o).ok())
+                    .map(|v| v["status"]["conditions"].to_string())
+                    .unwrap_or_default();
+                return Err(format!(
+                    "the {} did not finish within {timeout:?} (conditions: {reason})",
+                    case.kind
+                ));
+            }
+        };
+        let status = run.get("status").cloned().unwrap_or(Value::Null);
+        let task_runs = if case.kind == "PipelineRun" {
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), namespace, &resource("TaskRun"));
+            let selector = format!("tekton.dev/pipelineRun={}", case.run_name);
+            let list = api
+                .list(&ListParams::default().labels(&selector))
+                .await
+                .map_err(|e| format!("listing the child TaskRuns: {e}"))?;
+            let mut map = Map::new();
+            for tr in list {
+                let name = tr.metadata.name.clone().unwrap_or_default();
+                let value = serde_json::to_value(&tr).unwrap_or(Value::Null);
+                map.insert(name, value.get("status").cloned().unwrap_or(Value::Null));
+            }
+            Some(map)
+        } else {
+            None
+        };
+        Ok(Reported { status, task_runs })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_finished_once_its_condition_is_true_or_false() {
+        assert!(!finished(&json!({"status": {}})));
+        assert!(!finished(
+            &json!({"status": {"conditions": [{"type": "Succeeded", "status": "Unknown"}]}})
+        ));
+        assert!(finished(
+            &json!({"status": {"conditions": [{"type": "Succeeded", "status": "False"}]}})
+        ));
+    }
+
+    #[test]
+    fn namespaces_are_dns_labels() {
+        let ns = namespace_for("conformance/tekton/When_Skip.x", 3);
+        assert!(ns.starts_with("tk-when-skip-x-"), "{ns}");
+        assert!(ns.ends_with("-3") && ns.len() <= 63, "{ns}");
+        assert_eq!(resource("PipelineRun").plural, "pipelineruns");
+    }
+}
