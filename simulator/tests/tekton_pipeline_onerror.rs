@@ -45,6 +45,25 @@ fn a_failed_task_with_on_error_continue_lets_dependents_run() {
 }
 
 #[test]
+fn the_ignored_task_run_ends_failure_ignored_as_upstream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(&dir, "oe.yaml", CONTINUE);
+    let children = dir.path().join("children.json");
+    podsim()
+        .args(["run", "-q", "--child-statuses"])
+        .arg(&children)
+        .arg(&file)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&children).expect("child statuses written");
+    let statuses: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let reason = |name: &str| statuses[name]["conditions"][0]["reason"].clone();
+    assert_eq!(reason("oe-flaky"), "FailureIgnored", "{statuses}");
+    assert_eq!(reason("oe-after"), "Succeeded", "{statuses}");
+    assert_eq!(statuses["oe-flaky"]["conditions"][0]["status"], "False");
+}
+
+#[test]
 fn on_error_rules_are_checked() {
     let dir = tempfile::tempdir().expect("tempdir");
     let retries = CONTINUE.replace("onError: continue", "onError: continue\n        retries: 1");

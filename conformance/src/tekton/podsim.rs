@@ -26,6 +26,8 @@ pub fn run(podsim: &Path, case: &Case) -> Result<Reported, String> {
     let children = dir.path().join("children.json");
     let mut cmd = Command::new(podsim);
     cmd.arg("run").arg(&case.file).args(["-o", "json", "-q"]);
+    // The cluster's feature-flags turn CEL `when` on (scripts/tekton-cluster).
+    cmd.args(["--feature-flag", "enable-cel-in-whenexpression=true"]);
     if let Some(library) = &case.library {
         cmd.arg("-f").arg(library);
     }
