@@ -54,7 +54,9 @@ const LONG_GRACE: Duration = Duration::from_secs(60);
 #[test]
 fn cancel_after_goes_through_the_cancel_file() {
     let mut options = RunOptions::new(common::entrypoint());
-    options.cancel_after = Some(Duration::from_millis(500));
+    // Long enough for the sidecar and the first step on a loaded 2-core
+    // machine (500 ms once cancelled before `before` had ended).
+    options.cancel_after = Some(Duration::from_secs(2));
     options.cancel_grace = LONG_GRACE;
     let report = run(&plan(CHAIN_WITH_SIDECAR), options, &mut Silent);
     let status = &report.status;

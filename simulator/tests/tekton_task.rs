@@ -203,5 +203,33 @@ fn a_failing_step_fails_the_taskrun_with_upstreams_reason() {
         .clone();
     let status = status_of(&out);
     assert_eq!(status["conditions"][0]["reason"], "Failed");
-    assert_eq!(status["steps"][1]["terminated"]["reason"], "Skipped");
+    // As upstream reads the Pod: the kubelet's view in terminated.reason,
+    // the entrypoint's verdict in terminationReason.
+    assert_eq!(status["steps"][0]["terminated"]["reason"], "Error");
+    assert_eq!(status["steps"][0]["terminationReason"], "Error");
+    assert_eq!(status["steps"][1]["terminated"]["reason"], "Error");
+    assert_eq!(status["steps"][1]["terminationReason"], "Skipped");
+}
+
+#[test]
+fn a_continued_step_reads_completed_with_its_own_exit_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "cont.yaml",
+        "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: c}\nspec:\n  taskSpec:\n    steps:\n      - {name: a, image: x, onError: continue, command: ['sh', '-c', 'exit 3']}\n      - {name: b, image: x, command: ['true']}\n",
+    );
+    let out = podsim()
+        .args(["run", "-q", "-o", "json"])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status = status_of(&out);
+    assert_eq!(status["steps"][0]["terminated"]["reason"], "Completed");
+    assert_eq!(status["steps"][0]["terminated"]["exitCode"], 3);
+    assert_eq!(status["steps"][0]["terminationReason"], "Continued");
+    assert_eq!(status["steps"][1]["terminationReason"], "Completed");
 }

@@ -8,16 +8,84 @@ use serde::Serialize;
 use super::model::TaskSpec;
 use crate::status::RunStatus;
 
-/// `.status` of a TaskRun.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// `.status` of a TaskRun: serialised as the runtime's status with its step
+/// states in upstream's terms ([`upstream_steps`]) and `taskSpec`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TaskRunStatus {
     /// What the runtime reported.
-    #[serde(flatten)]
     pub run: RunStatus,
     /// The Task spec that ran (after `taskRef` resolution).
-    #[serde(serialize_with = "pruned")]
     pub task_spec: TaskSpec,
+}
+
+impl Serialize for TaskRunStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut json = task_run_status(&self.run).map_err(serde::ser::Error::custom)?;
+        let mut spec = serde_json::to_value(&self.task_spec).map_err(serde::ser::Error::custom)?;
+        prune(&mut spec);
+        if let Some(map) = json.as_object_mut() {
+            map.insert("taskSpec".into(), spec);
+        }
+        json.serialize(serializer)
+    }
+}
+
+/// The runtime's status of a TaskRun as Tekton's v1 status shows it (a
+/// PipelineRun's child TaskRuns too): [`RunStatus`] with [`upstream_steps`].
+pub fn task_run_status(run: &RunStatus) -> Result<serde_json::Value, serde_json::Error> {
+    let mut json = serde_json::to_value(run)?;
+    upstream_steps(&mut json);
+    sort_results(&mut json);
+    Ok(json)
+}
+
+/// Orders the task results of a serialised [`RunStatus`] (and of its
+/// `retriesStatus`) by name, as upstream lists them: its entrypoint reads the
+/// results directory in name order into the termination message.
+fn sort_results(status: &mut serde_json::Value) {
+    if let Some(retries) = status
+        .get_mut("retriesStatus")
+        .and_then(|r| r.as_array_mut())
+    {
+        retries.iter_mut().for_each(sort_results);
+    }
+    if let Some(results) = status.get_mut("results").and_then(|r| r.as_array_mut()) {
+        results.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    }
+}
+
+/// Rewrites the step states of a serialised [`RunStatus`] (and of its
+/// `retriesStatus`) as upstream's Pod status reading gives them: the
+/// entrypoint's verdict (`Completed`, `Error`, `Continued`, `Skipped`,
+/// `TimeoutExceeded`, `Cancelled`) goes to `terminationReason`, and
+/// `terminated.reason` is what the kubelet saw of the container, `Completed`
+/// when it exited 0 (a step continued after its failure does) and `Error`
+/// otherwise. The exit code stays the step's own.
+pub fn upstream_steps(status: &mut serde_json::Value) {
+    if let Some(retries) = status
+        .get_mut("retriesStatus")
+        .and_then(|r| r.as_array_mut())
+    {
+        retries.iter_mut().for_each(upstream_steps);
+    }
+    let Some(steps) = status.get_mut("steps").and_then(|s| s.as_array_mut()) else {
+        return;
+    };
+    for step in steps {
+        let Some(reason) = step
+            .pointer("/terminated/reason")
+            .and_then(|r| r.as_str())
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        let kubelet = match reason.as_str() {
+            "Completed" | "Continued" => "Completed",
+            _ => "Error",
+        };
+        step["terminated"]["reason"] = kubelet.into();
+        step["terminationReason"] = reason.into();
+    }
 }
 
 /// Serialises `value` without its nulls, `false`s and empty lists and maps
@@ -26,10 +94,6 @@ pub(crate) fn pruned_spec<T: Serialize, S: serde::Serializer>(
     value: &T,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    pruned(value, serializer)
-}
-
-fn pruned<T: Serialize, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
     let mut json = serde_json::to_value(value).map_err(serde::ser::Error::custom)?;
     prune(&mut json);
     json.serialize(serializer)

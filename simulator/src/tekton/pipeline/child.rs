@@ -107,12 +107,24 @@ pub(super) fn skip(task: &PipelineTask, reason: &str, whens: Vec<When>) -> Skipp
     }
 }
 
-pub(super) fn child(plan: &PipelinePlan, task: &PipelineTask, runs: &Runs) -> ChildReference {
-    child_named(task, runs, format!("{}-{}", plan.name, task.name))
+pub(super) fn child(
+    plan: &PipelinePlan,
+    task: &PipelineTask,
+    runs: &Runs,
+    vars: &Vars,
+) -> ChildReference {
+    child_named(task, runs, format!("{}-{}", plan.name, task.name), vars)
 }
 
 /// The child reference of a run named `name` of `task`.
-pub(super) fn child_named(task: &PipelineTask, runs: &Runs, name: String) -> ChildReference {
+/// Like upstream, it carries the task's `when` expressions, substituted with
+/// `vars`.
+pub(super) fn child_named(
+    task: &PipelineTask,
+    runs: &Runs,
+    name: String,
+    vars: &Vars,
+) -> ChildReference {
     ChildReference {
         api_version: match runs {
             Runs::Task(..) => "tekton.dev/v1".into(),
@@ -124,5 +136,6 @@ pub(super) fn child_named(task: &PipelineTask, runs: &Runs, name: String) -> Chi
         },
         name,
         pipeline_task_name: task.name.clone(),
+        when_expressions: super::vars::substituted(&task.when, vars),
     }
 }

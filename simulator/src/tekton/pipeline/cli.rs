@@ -216,7 +216,7 @@ fn child_statuses(plan: &PipelinePlan, outcome: &super::run::Outcome) -> serde_j
         .tasks
         .iter()
         .filter_map(|task| {
-            let status = serde_json::to_value(task.status.as_ref()?).ok()?;
+            let status = crate::tekton::status::task_run_status(task.status.as_ref()?).ok()?;
             Some((format!("{}-{}", plan.name, task.task), status))
         })
         .collect();

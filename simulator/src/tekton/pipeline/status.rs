@@ -30,7 +30,7 @@ pub struct PipelineRunStatus {
 }
 
 /// One entry of `childReferences`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChildReference {
     /// `tekton.dev/v1`.
@@ -41,6 +41,9 @@ pub struct ChildReference {
     pub name: String,
     /// The pipeline task it runs.
     pub pipeline_task_name: String,
+    /// The task's `when` expressions, substituted, which allowed it to run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when_expressions: Vec<When>,
 }
 
 /// One entry of `skippedTasks`.

@@ -65,7 +65,7 @@ impl PipelineController {
         super::launch::announce(settings, at.start, format_args!("{what}"));
         for (k, combo) in combos.iter().enumerate() {
             let name = format!("{}-{}-{k}", plan.name, task.name);
-            children.push(child_named(task, runs, name.clone()));
+            children.push(child_named(task, runs, name.clone(), vars));
             let mut one = task.clone();
             one.params = params_of(&task.params, combo);
             one.matrix = None;

@@ -67,7 +67,7 @@ impl PipelineController {
                 plan, settings, at, task, runs, matrix, vars, running, stop, children,
             );
         }
-        children.push(child(plan, task, runs));
+        children.push(child(plan, task, runs, vars));
         let tx = self.tx.clone();
         let name = format!("{}-{}", plan.name, task.name);
         if matches!(runs, Runs::Task(..)) {
