@@ -10,19 +10,15 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use crate::backend::cluster::connect::answering_client;
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
 };
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{watcher, WatchStreamExt};
-use kube::{Client, Config};
 use serde_json::{json, Value};
 use simulator::customrun::{Control, CustomRun, CustomRunStatus};
 
 use super::target::{Handle, Target};
-
-/// How long the API server gets to answer the first request.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The CustomRun resource.
 pub fn resource() -> ApiResource {
@@ -72,23 +68,7 @@ impl ClusterTarget {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start an async runtime: {e}"))?;
-        let config =
-            Kubeconfig::read_from(kubeconfig).map_err(|e| format!("unreadable kubeconfig: {e}"))?;
-        let client = runtime.block_on(async {
-            let config = Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
-                .await
-                .map_err(|e| format!("unusable kubeconfig: {e}"))?;
-            let url = config.cluster_url.to_string();
-            let client =
-                Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))?;
-            match tokio::time::timeout(CONNECT_TIMEOUT, client.apiserver_version()).await {
-                Ok(Ok(_)) => Ok(client),
-                Ok(Err(e)) => Err(format!("no cluster answers at {url}: {e}")),
-                Err(_) => Err(format!(
-                    "no cluster answers at {url} within {CONNECT_TIMEOUT:?}"
-                )),
-            }
-        })?;
+        let client = runtime.block_on(answering_client(kubeconfig))?;
         let api = Api::namespaced_with(client, namespace, &resource());
         Ok(ClusterTarget {
             runtime: Arc::new(runtime),

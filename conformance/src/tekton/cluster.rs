@@ -7,21 +7,19 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::backend::cluster::connect::answering_client;
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, PostParams,
 };
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{watcher, WatchStreamExt};
-use kube::{Client, Config};
+use kube::Client;
 use serde_json::{json, Map, Value};
 
 use super::corpus::Case;
 use super::podsim::Reported;
 
-/// How long the API server gets to answer the first request.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a fresh namespace may take to get its `default` service account.
 const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -80,23 +78,7 @@ impl Cluster {
         kubeconfig: &Path,
         runtime: &tokio::runtime::Runtime,
     ) -> Result<Cluster, String> {
-        let config =
-            Kubeconfig::read_from(kubeconfig).map_err(|e| format!("unreadable kubeconfig: {e}"))?;
-        let client = runtime.block_on(async {
-            let config = Config::from_custom_kubeconfig(config, &KubeConfigOptions::default())
-                .await
-                .map_err(|e| format!("unusable kubeconfig: {e}"))?;
-            let url = config.cluster_url.to_string();
-            let client =
-                Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))?;
-            match tokio::time::timeout(CONNECT_TIMEOUT, client.apiserver_version()).await {
-                Ok(Ok(_)) => Ok(client),
-                Ok(Err(e)) => Err(format!("no cluster answers at {url}: {e}")),
-                Err(_) => Err(format!(
-                    "no cluster answers at {url} within {CONNECT_TIMEOUT:?}"
-                )),
-            }
-        })?;
+        let client = runtime.block_on(answering_client(kubeconfig))?;
         Ok(Cluster { client })
     }
 

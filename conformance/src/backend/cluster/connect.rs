@@ -45,13 +45,9 @@ pub fn local_kubeconfig() -> PathBuf {
 /// message naming the file when it cannot be read or used.
 pub async fn client(path: Option<&Path>) -> Result<Client, String> {
     let config = match path {
-        Some(path) => {
-            let file = Kubeconfig::read_from(path)
-                .map_err(|e| format!("kubeconfig {}: {e}", path.display()))?;
-            Config::from_custom_kubeconfig(file, &KubeConfigOptions::default())
-                .await
-                .map_err(|e| format!("kubeconfig {}: {e}", path.display()))?
-        }
+        Some(path) => config_of(path)
+            .await
+            .map_err(|e| format!("kubeconfig {}: {e}", path.display()))?,
         None => Config::infer().await.map_err(|e| {
             format!(
                 "no Kubernetes configuration: {e} (run scripts/cluster up, or pass --kubeconfig)"
@@ -59,6 +55,36 @@ pub async fn client(path: Option<&Path>) -> Result<Client, String> {
         })?,
     };
     Client::try_from(config).map_err(|e| format!("cannot make a Kubernetes client: {e}"))
+}
+
+/// The configuration of the kubeconfig at `path` (its current context);
+/// the error says what is wrong with the file, the caller names it.
+async fn config_of(path: &Path) -> Result<Config, String> {
+    let file = Kubeconfig::read_from(path).map_err(|e| format!("cannot read it: {e}"))?;
+    Config::from_custom_kubeconfig(file, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| format!("cannot use it: {e}"))
+}
+
+/// How long [`answering_client`] waits for the API server's version.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`client`] for the kubeconfig at `path`, once its API server answered a
+/// version request within 5 s; the error is one line saying what is wrong
+/// with the file or why no cluster answers (with its URL), for the caller to
+/// prefix with the flag that named the file.
+pub async fn answering_client(path: &Path) -> Result<Client, String> {
+    let config = config_of(path).await?;
+    let url = config.cluster_url.to_string();
+    let client =
+        Client::try_from(config).map_err(|e| format!("cannot make a Kubernetes client: {e}"))?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, client.apiserver_version()).await {
+        Ok(Ok(_)) => Ok(client),
+        Ok(Err(e)) => Err(format!("no cluster answers at {url}: {e}")),
+        Err(_) => Err(format!(
+            "no cluster answers at {url} within {CONNECT_TIMEOUT:?}"
+        )),
+    }
 }
 
 /// The name of the first node (by name) whose `Ready` condition is `True`.

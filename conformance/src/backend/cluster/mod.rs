@@ -8,7 +8,7 @@
 //! and binds each Pod to a Ready node itself (`spec.nodeName`), so a
 //! control plane without kube-scheduler serves.
 
-mod connect;
+pub mod connect;
 mod driver;
 pub mod objects;
 
