@@ -222,3 +222,28 @@ fn bad_feature_flags_get_one_clear_line() {
             "the only ConfigMap podsim reads is Tekton's feature-flags",
         ));
 }
+
+#[test]
+fn cel_on_a_result_never_produced_skips_as_results_were_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = PIPELINE.replace("printf 7 > $(results.score.path)", "true");
+    let file = write(&dir, "cel.yaml", &text);
+    let out = podsim()
+        .args(["run", "-q", "-o", "json"])
+        .args(["--feature-flag", "enable-cel-in-whenexpression=true"])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status: serde_json::Value = serde_json::from_slice(&out).expect("status json");
+    let deploy = status["skippedTasks"]
+        .as_array()
+        .expect("skippedTasks")
+        .iter()
+        .find(|s| s["name"] == "deploy")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(deploy["reason"], "Results were missing", "{status}");
+}

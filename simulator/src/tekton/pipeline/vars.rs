@@ -76,6 +76,7 @@ pub(super) fn missing_results(task: &PipelineTask, vars: &Vars) -> Option<&'stat
     }
     for w in &task.when {
         texts.extend(w.input.iter().map(|i| vars.apply(i)));
+        texts.extend(w.cel.iter().map(|c| vars.apply(c)));
     }
     texts
         .iter()
