@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use crate::backend::cluster::connect::answering_client;
+use crate::backend::cluster::connect::{answering_client, runtime};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
 };
@@ -63,11 +63,7 @@ impl ClusterTarget {
     /// Connects with `kubeconfig` and asks the API server for its version;
     /// the error is one line saying why no cluster answers.
     pub fn connect(kubeconfig: &Path, namespace: &str) -> Result<ClusterTarget, String> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start an async runtime: {e}"))?;
+        let runtime = runtime()?;
         let client = runtime.block_on(answering_client(kubeconfig))?;
         let api = Api::namespaced_with(client, namespace, &resource());
         Ok(ClusterTarget {

@@ -242,9 +242,8 @@ fn cluster_runs(
     cases: &[Case],
     timeout: std::time::Duration,
 ) -> Result<Pending, String> {
-    let runtime = std::sync::Arc::new(super::cluster::runtime()?);
-    let cluster = super::cluster::Cluster::connect(&args.kubeconfig, &runtime)
-        .map_err(|e| format!("--kubeconfig {}: {e}", args.kubeconfig.display()))?;
+    let runtime = std::sync::Arc::new(crate::backend::cluster::connect::runtime()?);
+    let cluster = super::cluster::Cluster::connect(&args.kubeconfig, &runtime)?;
     let mut handles = std::collections::VecDeque::new();
     for (index, case) in cases.iter().enumerate().filter(|(_, c)| c.skip.is_none()) {
         let namespace = super::cluster::namespace_for(&case.name, index);

@@ -56,15 +56,6 @@ pub fn namespace_for(case: &str, index: usize) -> String {
     format!("tk-{slug}-{}-{index}", std::process::id())
 }
 
-/// The async runtime the cluster's requests run on (one worker thread).
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start an async runtime: {e}"))
-}
-
 /// A cluster whose API server answered.
 #[derive(Clone)]
 pub struct Cluster {

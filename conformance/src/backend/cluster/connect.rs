@@ -66,6 +66,15 @@ async fn config_of(path: &Path) -> Result<Config, String> {
         .map_err(|e| format!("cannot use it: {e}"))
 }
 
+/// An async runtime with one worker thread, for a client's requests.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start an async runtime: {e}"))
+}
+
 /// How long [`answering_client`] waits for the API server's version.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
