@@ -9,7 +9,7 @@ use super::model::TaskSpec;
 use crate::status::RunStatus;
 
 /// `.status` of a TaskRun: serialised as the runtime's status with its step
-/// states in upstream's terms ([`upstream_steps`]) and `taskSpec`.
+/// states in upstream's terms ([`upstream_shape`]) and `taskSpec`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRunStatus {
     /// What the runtime reported.
@@ -31,47 +31,34 @@ impl Serialize for TaskRunStatus {
 }
 
 /// The runtime's status of a TaskRun as Tekton's v1 status shows it (a
-/// PipelineRun's child TaskRuns too): [`RunStatus`] with [`upstream_steps`].
+/// PipelineRun's child TaskRuns too): [`RunStatus`] in [`upstream_shape`].
 pub fn task_run_status(run: &RunStatus) -> Result<serde_json::Value, serde_json::Error> {
     let mut json = serde_json::to_value(run)?;
-    upstream_steps(&mut json);
-    sort_results(&mut json);
+    upstream_shape(&mut json);
     Ok(json)
 }
 
-/// Orders the task results of a serialised [`RunStatus`] (and of its
-/// `retriesStatus`) by name, as upstream lists them: its entrypoint reads the
-/// results directory in name order into the termination message.
-fn sort_results(status: &mut serde_json::Value) {
+/// Rewrites a serialised [`RunStatus`] (and each of its `retriesStatus`) as
+/// upstream's controller reports it:
+/// - task results in name order (upstream's entrypoint reads the results
+///   directory in name order into the termination message);
+/// - each step's entrypoint verdict (`Completed`, `Error`, `Continued`,
+///   `Skipped`, `TimeoutExceeded`, `Cancelled`) in `terminationReason`, and
+///   `terminated.reason` what the kubelet saw of the container: `Completed`
+///   when it exited 0 (a step continued after its failure does), else
+///   `Error`. The exit code stays the step's own.
+pub fn upstream_shape(status: &mut serde_json::Value) {
     if let Some(retries) = status
         .get_mut("retriesStatus")
         .and_then(|r| r.as_array_mut())
     {
-        retries.iter_mut().for_each(sort_results);
+        retries.iter_mut().for_each(upstream_shape);
     }
     if let Some(results) = status.get_mut("results").and_then(|r| r.as_array_mut()) {
         results.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     }
-}
-
-/// Rewrites the step states of a serialised [`RunStatus`] (and of its
-/// `retriesStatus`) as upstream's Pod status reading gives them: the
-/// entrypoint's verdict (`Completed`, `Error`, `Continued`, `Skipped`,
-/// `TimeoutExceeded`, `Cancelled`) goes to `terminationReason`, and
-/// `terminated.reason` is what the kubelet saw of the container, `Completed`
-/// when it exited 0 (a step continued after its failure does) and `Error`
-/// otherwise. The exit code stays the step's own.
-pub fn upstream_steps(status: &mut serde_json::Value) {
-    if let Some(retries) = status
-        .get_mut("retriesStatus")
-        .and_then(|r| r.as_array_mut())
-    {
-        retries.iter_mut().for_each(upstream_steps);
-    }
-    let Some(steps) = status.get_mut("steps").and_then(|s| s.as_array_mut()) else {
-        return;
-    };
-    for step in steps {
+    let steps = status.get_mut("steps").and_then(|s| s.as_array_mut());
+    for step in steps.into_iter().flatten() {
         let Some(reason) = step
             .pointer("/terminated/reason")
             .and_then(|r| r.as_str())
