@@ -135,13 +135,10 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-/// Where a set of flags came from, for messages.
-pub type Source<'a> = &'a str;
-
 /// Checks `name=value` against upstream's flags. `Ok(None)` for a name
 /// upstream v1.0.0 does not know (the caller decides whether that is an
 /// error); else the flag's name and normalised value.
-fn check(name: &str, value: &str, from: Source) -> Result<Option<(&'static str, String)>, String> {
+fn check(name: &str, value: &str, from: &str) -> Result<Option<(&'static str, String)>, String> {
     let Some((known, default, kind, treatment)) = FLAGS.iter().find(|f| f.0 == name) else {
         return Ok(None);
     };

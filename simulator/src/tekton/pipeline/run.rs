@@ -293,7 +293,11 @@ impl PipelineController {
                     if phase == Phase::FailureIgnored {
                         ignore_failure(&mut outcome);
                     }
-                    launch::announce(settings, start, format_args!("{} {phase:?}", outcome.task));
+                    launch::announce(
+                        settings.progress,
+                        start,
+                        format_args!("{} {phase:?}", outcome.task),
+                    );
                     if !outcome.succeeded && !is_finally && phase != Phase::FailureIgnored {
                         stopping = true;
                     }

@@ -62,7 +62,7 @@ impl PipelineController {
         let mut cancellers = Vec::new();
         let mut prepared_all = Vec::new();
         let what = format!("{} started ({} TaskRuns, matrix)", task.name, combos.len());
-        super::launch::announce(settings, at.start, format_args!("{what}"));
+        super::launch::announce(settings.progress, at.start, format_args!("{what}"));
         for (k, combo) in combos.iter().enumerate() {
             let name = format!("{}-{}-{k}", plan.name, task.name);
             children.push(child_named(task, runs, name.clone(), vars));

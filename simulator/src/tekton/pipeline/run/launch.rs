@@ -72,7 +72,7 @@ impl PipelineController {
         let name = format!("{}-{}", plan.name, task.name);
         if matches!(runs, Runs::Task(..)) {
             announce(
-                settings,
+                settings.progress,
                 start,
                 format_args!("{} started (TaskRun {name})", task.name),
             );
@@ -114,20 +114,15 @@ impl PipelineController {
                 }
                 let task_name = task.name.clone();
                 let progress = settings.progress;
-                if progress {
-                    let at = start.elapsed().as_secs_f64();
-                    eprintln!("+{at:.3}s {task_name}/customrun {} started", request.name);
-                }
+                let started = format_args!("{task_name}/customrun {} started", request.name);
+                announce(progress, start, started);
                 std::thread::spawn(move || {
                     let result = custom.run(&request, cancel);
-                    if progress {
-                        let at = start.elapsed().as_secs_f64();
-                        let how = match &result {
-                            Ok(o) => o.reason.as_str(),
-                            Err(_) => "not run",
-                        };
-                        eprintln!("+{at:.3}s {task_name}/customrun {how}");
-                    }
+                    let how = match &result {
+                        Ok(o) => o.reason.as_str(),
+                        Err(_) => "not run",
+                    };
+                    announce(progress, start, format_args!("{task_name}/customrun {how}"));
                     let outcome = match result {
                         Ok(o) => TaskOutcome {
                             task: task_name,
@@ -250,10 +245,10 @@ impl Observer for Progress {
     }
 }
 
-/// One task-level line of the live view on stderr, `+SECONDS WHAT`, beside
-/// the container lines of [`Progress`].
-pub(super) fn announce(settings: &Settings, start: Instant, what: std::fmt::Arguments) {
-    if settings.progress {
+/// One task-level line of the live view on stderr when `progress`,
+/// `+SECONDS WHAT`, beside the container lines of [`Progress`].
+pub(super) fn announce(progress: bool, start: Instant, what: std::fmt::Arguments) {
+    if progress {
         eprintln!("+{:.3}s {what}", start.elapsed().as_secs_f64());
     }
 }
@@ -268,7 +263,7 @@ pub(super) fn announce_skips(
 ) {
     for s in skipped.iter().skip(*announced) {
         announce(
-            settings,
+            settings.progress,
             start,
             format_args!("{} skipped: {}", s.name, s.reason),
         );
