@@ -62,7 +62,6 @@ pub fn render(scenario: &Scenario, options: &RenderOptions) -> Pod {
         .map(|(i, s)| s.container_name(i))
         .collect();
     let mut scripts: Vec<PlacedScript> = Vec::new();
-    let has_sidecars = !scenario.sidecars.is_empty();
 
     let mut containers: Vec<Container> = scenario
         .steps
@@ -75,15 +74,7 @@ pub fn render(scenario: &Scenario, options: &RenderOptions) -> Pod {
                 scripts.push(placed.clone());
                 placed
             });
-            step_container(
-                scenario,
-                options,
-                i,
-                step,
-                &step_names[i],
-                script,
-                has_sidecars,
-            )
+            step_container(scenario, options, i, step, &step_names[i], script)
         })
         .collect();
     for (i, sidecar) in scenario.sidecars.iter().enumerate() {

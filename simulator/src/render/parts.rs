@@ -66,22 +66,48 @@ pub(super) fn sidecar_container(
     }
 }
 
+/// Mounts every step gets unless it mounts something at that path itself:
+/// (volume, path, read-only), in upstream's order.
+pub(super) const IMPLICIT_MOUNTS: [(&str, &str, bool); 6] = [
+    ("tekton-internal-bin", "/tekton/bin", true),
+    ("tekton-internal-workspace", "/workspace", false),
+    ("tekton-internal-home", "/tekton/home", false),
+    ("tekton-internal-results", "/tekton/results", false),
+    ("tekton-internal-steps", "/tekton/steps", true),
+    ("tekton-internal-artifacts", "/tekton/artifacts", false),
+];
+
+/// Where each step's own in-memory credentials volume is mounted.
+pub(super) const CREDS_DIR: &str = "/tekton/creds";
+
+/// The name of step `index`'s credentials volume.
+pub(super) fn creds_volume(index: usize) -> String {
+    format!("tekton-creds-init-home-{index}")
+}
+
+/// Whether two mount paths name the same directory (`/a/` is `/a`).
+pub(super) fn same_path(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// The Pod's volumes in upstream's order: the implicit ones, the scripts,
+/// the binary, the downward volume, each step's creds and run volumes, then
+/// the Task's own.
 pub(super) fn volumes(scenario: &Scenario, has_scripts: bool) -> Vec<Volume> {
-    let mut names: Vec<String> = [
+    let mut volumes: Vec<Volume> = [
         "tekton-internal-workspace",
         "tekton-internal-home",
         "tekton-internal-results",
         "tekton-internal-steps",
+        "tekton-internal-artifacts",
     ]
-    .iter()
-    .map(ToString::to_string)
+    .into_iter()
+    .map(|name| empty_dir(name.to_string(), None))
     .collect();
     if has_scripts {
-        names.push("tekton-internal-scripts".to_string());
+        volumes.push(empty_dir("tekton-internal-scripts".to_string(), None));
     }
-    names.push("tekton-internal-bin".to_string());
-    names.extend((0..scenario.steps.len()).map(|i| format!("tekton-internal-run-{i}")));
-    let mut volumes: Vec<Volume> = names.into_iter().map(empty_dir).collect();
+    volumes.push(empty_dir("tekton-internal-bin".to_string(), None));
     volumes.push(Volume {
         name: DOWNWARD_VOLUME.to_string(),
         downward_api: Some(DownwardAPIVolumeSource {
@@ -93,7 +119,16 @@ pub(super) fn volumes(scenario: &Scenario, has_scripts: bool) -> Vec<Volume> {
         }),
         ..Volume::default()
     });
-    volumes.extend(scenario.volumes.iter().map(|v| empty_dir(v.name.clone())));
+    for i in 0..scenario.steps.len() {
+        volumes.push(empty_dir(creds_volume(i), Some("Memory")));
+        volumes.push(empty_dir(format!("tekton-internal-run-{i}"), None));
+    }
+    volumes.extend(
+        scenario
+            .volumes
+            .iter()
+            .map(|v| empty_dir(v.name.clone(), None)),
+    );
     volumes
 }
 
@@ -108,10 +143,13 @@ fn downward_item(path: &str, annotation: &str) -> DownwardAPIVolumeFile {
     }
 }
 
-fn empty_dir(name: String) -> Volume {
+fn empty_dir(name: String, medium: Option<&str>) -> Volume {
     Volume {
         name,
-        empty_dir: Some(EmptyDirVolumeSource::default()),
+        empty_dir: Some(EmptyDirVolumeSource {
+            medium: medium.map(ToString::to_string),
+            ..EmptyDirVolumeSource::default()
+        }),
         ..Volume::default()
     }
 }

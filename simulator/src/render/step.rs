@@ -1,8 +1,8 @@
 //! A step's container: the entrypoint wrapping the step's command.
 
-use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::api::core::v1::{Container, VolumeMount};
 
-use super::parts::{env, join_names, mount};
+use super::parts::{creds_volume, env, join_names, mount, same_path, CREDS_DIR, IMPLICIT_MOUNTS};
 use super::{RenderOptions, BIN_ENTRYPOINT, DOWNWARD_DIR, DOWNWARD_VOLUME, TERMINATION_PATH};
 use crate::scenario::{Scenario, Step};
 use crate::script::{substitute, PlacedScript, SCRIPTS_DIR};
@@ -14,7 +14,6 @@ pub(super) fn step_container(
     step: &Step,
     container_name: &str,
     script: Option<PlacedScript>,
-    has_sidecars: bool,
 ) -> Container {
     let sub = |text: &str| substitute(text, scenario, step.name.as_deref());
     let mut args: Vec<String> = Vec::new();
@@ -23,10 +22,11 @@ pub(super) fn step_container(
         args.push(value);
     };
     if index == 0 {
-        if has_sidecars {
-            flag("-wait_file", format!("{DOWNWARD_DIR}/ready"));
-            args.push("-wait_file_content".to_string());
-        }
+        // Upstream's default (running-in-environment-with-injected-sidecars:
+        // true) has the first step wait for the controller's `ready` even
+        // when the Task declares no sidecars: one may be injected.
+        flag("-wait_file", format!("{DOWNWARD_DIR}/ready"));
+        args.push("-wait_file_content".to_string());
     } else {
         flag("-wait_file", format!("/tekton/run/{}/out", index - 1));
     }
@@ -79,17 +79,19 @@ pub(super) fn step_container(
     args.extend(command);
     args.extend(step.args.iter().map(|a| sub(a)));
 
-    let mut mounts = vec![
-        mount("tekton-internal-bin", "/tekton/bin", true),
-        mount("tekton-internal-workspace", "/workspace", false),
-        mount("tekton-internal-home", "/tekton/home", false),
-        mount("tekton-internal-results", "/tekton/results", false),
-        mount("tekton-internal-steps", "/tekton/steps", true),
-        mount(DOWNWARD_VOLUME, DOWNWARD_DIR, true),
-    ];
+    // Upstream's order: the step's own mounts, the scripts, the downward
+    // volume, this step's creds, every step's run volume, then the implicit
+    // mounts.
+    let mut mounts: Vec<VolumeMount> = step
+        .volume_mounts
+        .iter()
+        .map(|m| mount(&m.name, &m.mount_path, false))
+        .collect();
     if script.is_some() {
         mounts.push(mount("tekton-internal-scripts", SCRIPTS_DIR, true));
     }
+    mounts.push(mount(DOWNWARD_VOLUME, DOWNWARD_DIR, true));
+    mounts.push(mount(&creds_volume(index), CREDS_DIR, false));
     for j in 0..scenario.steps.len() {
         mounts.push(mount(
             &format!("tekton-internal-run-{j}"),
@@ -98,9 +100,15 @@ pub(super) fn step_container(
         ));
     }
     mounts.extend(
-        step.volume_mounts
+        IMPLICIT_MOUNTS
             .iter()
-            .map(|m| mount(&m.name, &m.mount_path, false)),
+            .filter_map(|(name, path, read_only)| {
+                let taken = step
+                    .volume_mounts
+                    .iter()
+                    .any(|m| same_path(&m.mount_path, path));
+                (!taken).then(|| mount(name, path, *read_only))
+            }),
     );
 
     Container {
@@ -113,11 +121,8 @@ pub(super) fn step_container(
         command: Some(vec![BIN_ENTRYPOINT.to_string()]),
         args: Some(args),
         env: env(step.env.iter().map(|e| (e.name.clone(), sub(&e.value)))),
-        working_dir: Some(
-            step.working_dir
-                .as_deref()
-                .map_or_else(|| "/workspace".to_string(), sub),
-        ),
+        // Unset, like upstream: the image's working directory.
+        working_dir: step.working_dir.as_deref().map(sub),
         volume_mounts: Some(mounts),
         termination_message_path: Some(TERMINATION_PATH.to_string()),
         termination_message_policy: Some("File".to_string()),

@@ -198,7 +198,11 @@ pub fn prepare(
     plan.bindings = bindings;
     super::workspace::mount_options(&mut plan, &mounts);
     if let Some(labels) = plan.pod.metadata.labels.as_mut() {
-        labels.insert("tekton.dev/task".into(), task_name.to_string());
+        // Upstream labels the Task only when the TaskRun refers to one.
+        match run.spec.task_ref {
+            Some(_) => labels.insert("tekton.dev/task".into(), task_name.to_string()),
+            None => labels.remove("tekton.dev/task"),
+        };
         labels.insert("tekton.dev/taskRun".into(), name.clone());
     }
     Ok(Prepared {

@@ -84,7 +84,12 @@ impl ClusterBackend {
         plan: &simulator::plan::RunPlan,
     ) -> Result<(RunStatus, BTreeMap<String, String>), BackendError> {
         let name = unique_name(&case.name);
-        let pod = objects::prepare(&plan.pod, &name, &self.namespace, self.node.as_deref());
+        let mut pod = objects::prepare(&plan.pod, &name, &self.namespace, self.node.as_deref());
+        if plan.sidecars.is_empty() {
+            // No sidecar to wait for: the first step finds `ready` when its
+            // downward volume is mounted, not a kubelet sync later.
+            objects::annotate_ready(&mut pod);
+        }
         self.runtime
             .block_on(self.pods.create(&PostParams::default(), &pod))
             .map_err(api_err("create the Pod"))?;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::backend::controller::SidecarState;
 use crate::backend::judge::{self, StepFacts};
 use crate::timestamp;
+use simulator::render::READY_ANNOTATION;
 
 /// Label that marks the Pods this harness creates.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stepwise-conformance");
@@ -40,6 +41,14 @@ pub fn prepare(pod: &Pod, name: &str, namespace: &str, node: Option<&str>) -> Po
         }
     }
     pod
+}
+
+/// Sets the controller's `tekton.dev/ready=READY` annotation on `pod`.
+pub fn annotate_ready(pod: &mut Pod) {
+    pod.metadata
+        .annotations
+        .get_or_insert_with(BTreeMap::new)
+        .insert(READY_ANNOTATION.to_string(), "READY".to_string());
 }
 
 /// The JSON merge patch that sets one annotation (`tekton.dev/ready=READY`,

@@ -109,6 +109,11 @@ fn drive(
     manifest_path: &str,
 ) -> Result<(RunStatus, BTreeMap<String, String>), BackendError> {
     let cli = &backend.cli;
+    if let (true, Some(dir)) = (plan.sidecars.is_empty(), &files.downward) {
+        // No sidecar to wait for: `ready` is there when the first step starts.
+        manifest::write_downward(dir, "ready", "READY")
+            .map_err(|e| BackendError::Run(format!("write the downward ready file: {e}")))?;
+    }
     let played = cli.output(&["kube", "play", "--network=none", manifest_path])?;
     let ctr = |name: &str| format!("{pod_name}-{name}");
     let (ending, ready) = if played.status.success() {

@@ -240,6 +240,10 @@ impl<'a> Attempt<'a> {
         if cx.mode == Mode::Paths {
             localize_scripts(containers, &cfss);
         }
+        if self.plan.sidecars.is_empty() {
+            // Nothing to wait for: the first step finds `ready` at its start.
+            tracker.write_ready();
+        }
         for (k, container) in containers.iter().enumerate() {
             observer.state(&container.name, &State::Waiting);
             match spawn(container, &cfss[k], &cx.hostname, cx.mode) {

@@ -190,9 +190,15 @@ impl<'a> Tracker<'a> {
         self.ready[s] = true;
         observer.state(&self.plan.sidecars[s].container, &State::Ready);
         if self.ready.iter().all(|r| *r) && self.ending.is_none() {
-            write_downward(self.downward, "ready", "READY");
+            self.write_ready();
             self.first_step_runs(observer);
         }
+    }
+
+    /// Writes `READY` into the downward volume, as the controller's
+    /// annotation does once every sidecar is ready.
+    pub fn write_ready(&self) {
+        write_downward(self.downward, "ready", "READY");
     }
 
     /// Reports step 0 as running (no sidecars to wait for, or all ready).

@@ -87,6 +87,9 @@ pub fn task_run_named(
             ..Meta::default()
         },
         spec: TaskRunSpec {
+            // The reference stays, as on upstream's child TaskRun: it decides
+            // the Pod's `tekton.dev/task` label.
+            task_ref: task.task_ref.clone(),
             task_spec: Some((**spec).clone()),
             params,
             workspaces,
