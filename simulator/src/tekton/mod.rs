@@ -5,6 +5,7 @@
 //! - [`resolve`]: documents from files and `-f DIR`, `taskRef`, the run object.
 //! - [`substitute`]: `$(params.*)`, `$(context.*)`, `$(workspaces.*)`...
 //! - [`taskrun`]: one TaskRun -> a [`crate::plan::RunPlan`] through [`crate::render`].
+//! - [`pod`]: the TaskRun's labels, owner and namespace on its Pod.
 //! - [`status`]: `TaskRunStatus` in Tekton's v1 shape.
 //! - [`image`]: the command of an image-only step.
 //! - [`check`]: upstream fields podsim does not run, named in errors.
@@ -16,6 +17,7 @@ pub mod features;
 pub mod image;
 pub mod model;
 pub mod pipeline;
+pub mod pod;
 pub mod resolve;
 pub mod status;
 pub mod substitute;

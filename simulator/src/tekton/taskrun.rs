@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::EnvVar;
 use super::features::{admit_when_cel, FeatureFlags};
 use super::image::ImageCommands;
 use super::model::{ParamValue, ResultDecl, Step, TaskRun, TaskSpec, When};
+use super::pod::Owner;
 use super::substitute::Vars;
 use crate::plan::{self, RunPlan};
 use crate::render::RenderOptions;
@@ -71,18 +72,11 @@ pub fn prepare(
     let name = run.metadata.name_or("taskrun");
     let mut vars = Vars::default();
     params(run, spec, &mut vars, &mut problems);
+    let namespace = run.metadata.namespace.as_deref().unwrap_or("default");
+    let run_uid = run.metadata.uid.clone().unwrap_or_else(|| uid(&name));
     vars.set("context.taskRun.name", name.clone());
-    vars.set(
-        "context.taskRun.namespace",
-        run.metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into()),
-    );
-    vars.set(
-        "context.taskRun.uid",
-        run.metadata.uid.clone().unwrap_or_else(|| uid(&name)),
-    );
+    vars.set("context.taskRun.namespace", namespace);
+    vars.set("context.taskRun.uid", run_uid.clone());
     vars.set("context.task.name", task_name);
     vars.set("context.task.retry-count", "0");
     for (key, value) in &context.extra {
@@ -197,14 +191,13 @@ pub fn prepare(
     let mut plan = plan::from_scenario(&scenario, options);
     plan.bindings = bindings;
     super::workspace::mount_options(&mut plan, &mounts);
-    if let Some(labels) = plan.pod.metadata.labels.as_mut() {
-        // Upstream labels the Task only when the TaskRun refers to one.
-        match run.spec.task_ref {
-            Some(_) => labels.insert("tekton.dev/task".into(), task_name.to_string()),
-            None => labels.remove("tekton.dev/task"),
-        };
-        labels.insert("tekton.dev/taskRun".into(), name.clone());
-    }
+    let owner = Owner {
+        name: &name,
+        namespace,
+        uid: &run_uid,
+        task_ref: run.spec.task_ref.as_ref().map(|_| task_name),
+    };
+    super::pod::mark(&mut plan.pod, run, owner);
     Ok(Prepared {
         name,
         scenario,

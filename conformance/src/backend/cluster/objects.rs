@@ -19,10 +19,13 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stepwise-
 /// `namespace`, labelled, bound to `node` when given (no scheduler needed),
 /// images never pulled when they are `localhost/` ones (`kind load` or
 /// scripts/cluster put them on the node) and pulled if absent otherwise.
+/// A TaskRun's owner reference is dropped: no such TaskRun exists on the
+/// cluster, and the garbage collector deletes a Pod whose owner is gone.
 pub fn prepare(pod: &Pod, name: &str, namespace: &str, node: Option<&str>) -> Pod {
     let mut pod = pod.clone();
     pod.metadata.name = Some(name.to_string());
     pod.metadata.namespace = Some(namespace.to_string());
+    pod.metadata.owner_references = None;
     pod.metadata
         .labels
         .get_or_insert_with(BTreeMap::new)
@@ -287,6 +290,22 @@ mod tests {
                 .as_deref(),
             Some("IfNotPresent")
         );
+    }
+
+    #[test]
+    fn prepare_drops_the_taskrun_owner() {
+        let mut pod = fixture("kind-pod-running.json");
+        pod.metadata.owner_references = Some(vec![
+            k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+                api_version: "tekton.dev/v1".into(),
+                kind: "TaskRun".into(),
+                name: "hello-run".into(),
+                uid: "u".into(),
+                ..Default::default()
+            },
+        ]);
+        let prepared = prepare(&pod, "sw-x-1", "conformance", None);
+        assert_eq!(prepared.metadata.owner_references, None);
     }
 
     #[test]

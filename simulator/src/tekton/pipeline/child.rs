@@ -2,6 +2,8 @@
 //! workspaces mapped to the pipeline's, context set), its child reference,
 //! its skipped-task entry.
 
+use std::collections::BTreeMap;
+
 use super::status::{ChildReference, SkippedTask};
 use super::{substitute_value, PipelinePlan, Runs};
 use crate::render::RenderOptions;
@@ -84,6 +86,7 @@ pub fn task_run_named(
         metadata: Meta {
             name: Some(name),
             namespace: Some(plan.namespace.clone()),
+            labels: labels(plan, task),
             ..Meta::default()
         },
         spec: TaskRunSpec {
@@ -100,6 +103,26 @@ pub fn task_run_named(
         status: None,
     };
     prepare(&run, spec, task_name, &context, render).map_err(|p| p.to_string())
+}
+
+/// The labels upstream's PipelineRun reconciler puts on a child TaskRun
+/// (and so on its Pod).
+fn labels(plan: &PipelinePlan, task: &PipelineTask) -> BTreeMap<String, String> {
+    let member_of = if plan.spec.finally.iter().any(|f| f.name == task.name) {
+        "finally"
+    } else {
+        "tasks"
+    };
+    [
+        ("tekton.dev/pipeline", plan.pipeline_name.as_str()),
+        ("tekton.dev/pipelineRun", plan.name.as_str()),
+        ("tekton.dev/pipelineRunUID", plan.uid.as_str()),
+        ("tekton.dev/pipelineTask", task.name.as_str()),
+        ("tekton.dev/memberOf", member_of),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }
 
 pub(super) fn skip(task: &PipelineTask, reason: &str, whens: Vec<When>) -> SkippedTask {

@@ -146,7 +146,9 @@ fn render_static(plan: &PipelinePlan, render: &RenderOptions, images: &ImageComm
     use super::matrix::{fan_out, params_of};
     let vars = super::vars::task_vars(plan, &Default::default());
     let mut out = String::new();
-    for (task, runs) in plan.spec.tasks.iter().zip(&plan.tasks) {
+    let tasks = plan.spec.tasks.iter().zip(&plan.tasks);
+    let finally = plan.spec.finally.iter().zip(&plan.finally);
+    for (task, runs) in tasks.chain(finally) {
         let refs = result_refs(task);
         if !refs.is_empty() {
             eprintln!(
