@@ -56,6 +56,14 @@ pub fn placement_program(scripts: &[PlacedScript], entrypoint_bin: &str) -> Stri
 /// `$(steps.<s>.results.<r>.path)` and `$(context.task.name)`. Unknown
 /// variables are left for the entrypoint (e.g. `$(steps.<s>.results.<r>)`).
 pub fn substitute(text: &str, scenario: &Scenario, step: Option<&str>) -> String {
+    replace_references(text, |var| resolve(var, scenario, step))
+}
+
+/// Replaces each `$(var)` of `text` that `lookup` knows; unknown ones stay
+/// as written. A `$(` whose body holds another `$(`, as in shell command
+/// substitution around a reference (`$(cat $(results.r.path))`), is text:
+/// the references inside it are still replaced.
+pub fn replace_references(text: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
     if !text.contains("$(") {
         return text.to_string();
     }
@@ -69,7 +77,12 @@ pub fn substitute(text: &str, scenario: &Scenario, step: Option<&str>) -> String
             return out;
         };
         let var = &after[..end];
-        match resolve(var, scenario, step) {
+        if var.contains("$(") {
+            out.push_str("$(");
+            rest = after;
+            continue;
+        }
+        match lookup(var) {
             Some(value) => out.push_str(&value),
             None => out.push_str(&rest[start..start + 2 + end + 1]),
         }

@@ -56,27 +56,7 @@ impl Vars {
 
     /// Replaces every known `$(var)` in `text`; unknown ones stay.
     pub fn apply(&self, text: &str) -> String {
-        if !text.contains("$(") {
-            return text.to_string();
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("$(") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find(')') else {
-                out.push_str(&rest[start..]);
-                return out;
-            };
-            let var = &after[..end];
-            match self.lookup(var) {
-                Some(value) => out.push_str(&value),
-                None => out.push_str(&rest[start..start + 2 + end + 1]),
-            }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
+        crate::script::replace_references(text, |var| self.lookup(var))
     }
 
     /// Substitutes a list (command, args): an element that is exactly
@@ -127,6 +107,15 @@ mod tests {
         assert_eq!(
             v.apply("$(params.s) $(params.a[1]) $(params.o.k) $(params['s']) $(context.taskRun.name) $(steps.x.results.y) $("),
             "hello y v hello tr $(steps.x.results.y) $("
+        );
+    }
+
+    #[test]
+    fn references_inside_shell_command_substitution() {
+        let v = vars();
+        assert_eq!(
+            v.apply("echo $(cat $(params.s)/f) $(echo $(params.a[0]) $(params.o.k)) $(date)"),
+            "echo $(cat hello/f) $(echo x v) $(date)"
         );
     }
 

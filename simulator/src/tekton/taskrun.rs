@@ -91,19 +91,14 @@ pub fn prepare(
     let (volumes, mounts, bindings) =
         super::workspace::workspaces(run, spec, context, &mut vars, &mut problems);
 
-    let mut template = spec.step_template.clone().unwrap_or_default();
-    if let Some(pod_template) = &run.spec.pod_template {
-        let extra: Vec<EnvVar> = pod_template
-            .env
-            .iter()
-            .filter(|e| !template.env.iter().any(|t| t.name == e.name))
-            .cloned()
-            .collect();
-        template.env.splice(0..0, extra);
-    }
+    let template = spec.step_template.clone().unwrap_or_default();
+    // The podTemplate's env comes after each step's own and so wins, as on
+    // upstream's Pod (steps only, not sidecars).
+    let pod_env: &[EnvVar] = run.spec.pod_template.as_ref().map_or(&[], |t| &t.env);
     let mut steps = Vec::new();
     for (i, step) in spec.steps.iter().enumerate() {
-        let merged = merge(&template, step);
+        let mut merged = merge(&template, step);
+        merged.env.extend(pod_env.iter().cloned());
         let at = format!("spec.steps[{i}]");
         if let Err((path, why)) = admit_when_cel(&step.when, &at, &context.features) {
             problems.push(problem(path, why));

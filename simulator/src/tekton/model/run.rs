@@ -65,7 +65,7 @@ pub struct WorkspaceBinding {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PodTemplate {
-    /// Environment added to every step and sidecar.
+    /// Environment added to every step (after its own, so it wins).
     #[serde(default)]
     pub env: Vec<EnvVar>,
     /// Accepted, not enforced.
