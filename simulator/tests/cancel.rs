@@ -160,7 +160,9 @@ steps:
     command: [echo, never]
 "#;
     let mut options = RunOptions::new(common::entrypoint());
-    options.cancel_after = Some(Duration::from_millis(200));
+    // After the init containers even on a loaded machine (200 ms once
+    // cancelled before the step had started, so it never terminated).
+    options.cancel_after = Some(Duration::from_secs(1));
     options.cancel_grace = Duration::from_millis(200);
     let report = run(&plan(yaml), options, &mut Silent);
     let status = &report.status;

@@ -90,3 +90,60 @@ fn a_pipelinerun_child_pod_carries_the_pipeline_labels() {
         "the finally task's Pod is labelled finally"
     );
 }
+
+const TEMPLATED: &str = r#"apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata:
+  name: tpl
+  labels: {team: web}
+spec:
+  taskRunTemplate:
+    serviceAccountName: ci
+    podTemplate:
+      env: [{name: WHO, value: template}, {name: ALSO, value: template}]
+  taskRunSpecs:
+    - pipelineTaskName: build
+      serviceAccountName: builder
+      podTemplate:
+        env: [{name: WHO, value: build-entry}]
+      metadata:
+        labels: {tier: heavy}
+  pipelineSpec:
+    tasks:
+      - name: build
+        taskSpec:
+          steps: [{name: s, image: localhost/stepwise/shell:dev, script: 'echo "build WHO=$WHO ALSO=$ALSO"'}]
+      - name: test
+        runAfter: [build]
+        taskSpec:
+          steps: [{name: s, image: localhost/stepwise/shell:dev, script: 'echo "test WHO=$WHO"'}]
+"#;
+
+#[test]
+fn task_run_template_and_specs_reach_the_child_taskruns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = write(&dir, "run.yaml", TEMPLATED);
+    let pods = rendered(&[run.as_os_str()]);
+    let pod = |task: &str| {
+        pods.iter()
+            .find(|p| label(p, "tekton.dev/pipelineTask") == Some(task))
+            .expect("the task's Pod")
+    };
+    assert_eq!(pod("build")["spec"]["serviceAccountName"], "builder");
+    assert_eq!(pod("test")["spec"]["serviceAccountName"], "ci");
+    assert_eq!(label(pod("build"), "tier"), Some("heavy"));
+    assert_eq!(label(pod("test"), "tier"), None);
+    assert_eq!(label(pod("test"), "team"), Some("web"));
+
+    common::entrypoint();
+    Command::cargo_bin("podsim")
+        .expect("podsim binary")
+        .args(["run", "-q", "--logs"])
+        .arg(&run)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "build WHO=build-entry ALSO=template",
+        ))
+        .stdout(predicates::str::contains("test WHO=template"));
+}

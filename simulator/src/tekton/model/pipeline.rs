@@ -1,9 +1,14 @@
 //! Pipelines and PipelineRuns (`pkg/apis/pipeline/v1` `pipeline_types.go`,
 //! `pipelinerun_types.go`), the subset podsim runs.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::{Meta, Param, ParamSpec, Ref, TaskSpec, Unsupported, When, WorkspaceBinding};
+use super::{
+    ContainerSpec, Meta, Param, ParamSpec, PodTemplate, Ref, TaskSpec, Unsupported, When,
+    WorkspaceBinding,
+};
 
 /// A task of a Pipeline (`PipelineTask`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
@@ -259,21 +264,74 @@ pub struct PipelineRunSpec {
     /// v1beta1's single timeout.
     #[serde(default)]
     pub timeout: Option<String>,
-    /// Accepted; no credentials are mounted locally.
+    /// What every child TaskRun gets (service account, pod template).
     #[serde(default)]
-    pub task_run_template: Option<serde_json::Value>,
-    /// Not supported.
+    pub task_run_template: Option<TaskRunTemplate>,
+    /// What one pipeline task's TaskRun gets.
     #[serde(default)]
-    pub task_run_specs: Unsupported,
+    pub task_run_specs: Vec<PipelineTaskRunSpec>,
+    /// v1beta1's pod template for every TaskRun (`taskRunTemplate.podTemplate` in v1).
+    #[serde(default)]
+    pub pod_template: Option<PodTemplate>,
     /// Not supported (a PipelineRun created cancelled or pending).
     #[serde(default)]
     pub status: Unsupported,
     /// v1beta1 PipelineResources: not supported.
     #[serde(default)]
     pub resources: Unsupported,
-    /// v1beta1: accepted, meaningless locally.
+    /// v1beta1's service account for every TaskRun (`taskRunTemplate.serviceAccountName` in v1).
     #[serde(default)]
     pub service_account_name: Option<String>,
+}
+
+/// `taskRunTemplate`: what every child TaskRun of a PipelineRun gets.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TaskRunTemplate {
+    /// The pod template.
+    #[serde(default)]
+    pub pod_template: Option<PodTemplate>,
+    /// The service account.
+    #[serde(default)]
+    pub service_account_name: Option<String>,
+}
+
+/// One `taskRunSpecs[]` entry: what one pipeline task's TaskRun gets.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PipelineTaskRunSpec {
+    /// The pipeline task it applies to.
+    pub pipeline_task_name: String,
+    /// The service account (`taskServiceAccountName` in v1beta1).
+    #[serde(default, alias = "taskServiceAccountName")]
+    pub service_account_name: Option<String>,
+    /// The pod template, merged over the template's (`taskPodTemplate` in v1beta1).
+    #[serde(default, alias = "taskPodTemplate")]
+    pub pod_template: Option<PodTemplate>,
+    /// Per-step overrides (`stepOverrides` in v1beta1).
+    #[serde(default, alias = "stepOverrides")]
+    pub step_specs: Vec<ContainerSpec>,
+    /// Per-sidecar overrides (`sidecarOverrides` in v1beta1).
+    #[serde(default, alias = "sidecarOverrides")]
+    pub sidecar_specs: Vec<ContainerSpec>,
+    /// Labels and annotations for the TaskRun.
+    #[serde(default)]
+    pub metadata: Option<TaskMetadata>,
+    /// Accepted and reported as not enforced.
+    #[serde(default)]
+    pub compute_resources: Option<serde_json::Value>,
+}
+
+/// Labels and annotations of a `taskRunSpecs[]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskMetadata {
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// A PipelineRun.

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::status::{ChildReference, SkippedTask};
+use super::taskrunspec::ChildSpec;
 use super::{substitute_value, PipelinePlan, Runs};
 use crate::render::RenderOptions;
 use crate::tekton::image::ImageCommands;
@@ -80,16 +81,27 @@ pub fn task_run_named(
     ] {
         context.extra.insert(key.to_string(), value);
     }
+    let from_run = plan
+        .child_specs
+        .get(&task.name)
+        .cloned()
+        .unwrap_or_default();
     let run = TaskRun {
         api_version: "tekton.dev/v1".into(),
         kind: "TaskRun".into(),
         metadata: Meta {
             name: Some(name),
             namespace: Some(plan.namespace.clone()),
-            labels: labels(plan, task),
+            labels: labels(plan, task, &from_run),
+            annotations: annotations(plan, task, &from_run),
             ..Meta::default()
         },
         spec: TaskRunSpec {
+            service_account_name: from_run.service_account_name,
+            pod_template: from_run.pod_template,
+            step_specs: from_run.step_specs,
+            sidecar_specs: from_run.sidecar_specs,
+            compute_resources: from_run.compute_resources,
             // The reference stays, as on upstream's child TaskRun: it decides
             // the Pod's `tekton.dev/task` label.
             task_ref: task.task_ref.clone(),
@@ -105,24 +117,62 @@ pub fn task_run_named(
     prepare(&run, spec, task_name, &context, render).map_err(|p| p.to_string())
 }
 
-/// The labels upstream's PipelineRun reconciler puts on a child TaskRun
-/// (and so on its Pod).
-fn labels(plan: &PipelinePlan, task: &PipelineTask) -> BTreeMap<String, String> {
+/// A child TaskRun's labels, by upstream's precedence (the first to set a
+/// key wins): the `taskRunSpecs` entry's, the PipelineRun's own and the
+/// pipeline ones, then the embedded taskSpec's `metadata`.
+fn labels(
+    plan: &PipelinePlan,
+    task: &PipelineTask,
+    from_run: &ChildSpec,
+) -> BTreeMap<String, String> {
     let member_of = if plan.spec.finally.iter().any(|f| f.name == task.name) {
         "finally"
     } else {
         "tasks"
     };
-    [
-        ("tekton.dev/pipeline", plan.pipeline_name.as_str()),
-        ("tekton.dev/pipelineRun", plan.name.as_str()),
-        ("tekton.dev/pipelineRunUID", plan.uid.as_str()),
-        ("tekton.dev/pipelineTask", task.name.as_str()),
-        ("tekton.dev/memberOf", member_of),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    let mut pipeline: BTreeMap<String, String> = plan.metadata.labels.clone();
+    pipeline.extend(
+        [
+            ("tekton.dev/pipeline", plan.pipeline_name.as_str()),
+            ("tekton.dev/pipelineRun", plan.name.as_str()),
+            ("tekton.dev/pipelineRunUID", plan.uid.as_str()),
+            ("tekton.dev/pipelineTask", task.name.as_str()),
+            ("tekton.dev/memberOf", member_of),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    by_precedence([&from_run.labels, &pipeline, &embedded(task, "labels")])
+}
+
+/// A child TaskRun's annotations, with the same precedence as its labels.
+fn annotations(
+    plan: &PipelinePlan,
+    task: &PipelineTask,
+    from_run: &ChildSpec,
+) -> BTreeMap<String, String> {
+    let mut run = plan.metadata.annotations.clone();
+    run.remove("kubectl.kubernetes.io/last-applied-configuration");
+    by_precedence([&from_run.annotations, &run, &embedded(task, "annotations")])
+}
+
+/// `metadata.<field>` of the task's embedded taskSpec.
+fn embedded(task: &PipelineTask, field: &str) -> BTreeMap<String, String> {
+    task.task_spec
+        .as_ref()
+        .and_then(|t| t.metadata.as_ref())
+        .and_then(|m| m.get(field))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+fn by_precedence<const N: usize>(maps: [&BTreeMap<String, String>; N]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for map in maps {
+        for (k, v) in map {
+            out.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    out
 }
 
 pub(super) fn skip(task: &PipelineTask, reason: &str, whens: Vec<When>) -> SkippedTask {

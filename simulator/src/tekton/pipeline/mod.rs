@@ -13,6 +13,7 @@ pub mod matrix;
 pub mod run;
 pub mod status;
 pub mod summary;
+pub mod taskrunspec;
 pub mod vars;
 
 use std::collections::BTreeMap;
@@ -20,10 +21,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::features::{admit_when_cel, FeatureFlags};
-use super::model::{ParamValue, PipelineRun, PipelineSpec, PipelineTask, TaskSpec};
+use super::model::{Meta, ParamValue, PipelineRun, PipelineSpec, PipelineTask, TaskSpec};
 use super::resolve::Documents;
 use super::substitute::Vars;
 use crate::duration::parse_go_duration;
+use taskrunspec::ChildSpec;
 
 /// What a pipeline task runs.
 #[derive(Debug, Clone)]
@@ -79,6 +81,11 @@ pub struct PipelinePlan {
     pub owned: Vec<tempfile::TempDir>,
     /// The feature flags in force.
     pub features: FeatureFlags,
+    /// The PipelineRun's labels and annotations, passed on to its TaskRuns.
+    pub metadata: Meta,
+    /// What each pipeline task's TaskRun gets from `taskRunTemplate` and
+    /// `taskRunSpecs`, by pipeline task name.
+    pub child_specs: BTreeMap<String, ChildSpec>,
 }
 
 fn duration(text: Option<&str>, what: &str) -> Result<Option<Duration>, String> {
@@ -165,7 +172,6 @@ pub fn prepare(
     let name = run.metadata.name_or("pipelinerun");
     let at = format!("PipelineRun {name}");
     let unsupported = [
-        (run.spec.task_run_specs.is_some(), "spec.taskRunSpecs"),
         (run.spec.status.is_some(), "spec.status"),
         (run.spec.resources.is_some(), "spec.resources"),
     ];
@@ -283,6 +289,26 @@ pub fn prepare(
     if !problems.is_empty() {
         return Err(problems);
     }
+    let task_names = || {
+        spec.tasks
+            .iter()
+            .chain(&spec.finally)
+            .map(|t| t.name.clone())
+    };
+    for (i, entry) in run.spec.task_run_specs.iter().enumerate() {
+        if !task_names().any(|n| n == entry.pipeline_task_name) {
+            eprintln!(
+                "podsim: warning: {at}: spec.taskRunSpecs[{i}]: pipeline task {:?} is not in the pipeline; ignored, as upstream does",
+                entry.pipeline_task_name
+            );
+        }
+    }
+    let child_specs = task_names()
+        .map(|n| {
+            let child = taskrunspec::child_spec(&run.spec, &n);
+            (n, child)
+        })
+        .collect();
     Ok(PipelinePlan {
         uid: run
             .metadata
@@ -308,6 +334,8 @@ pub fn prepare(
         finally_timeout,
         owned,
         features: features.clone(),
+        metadata: run.metadata.clone(),
+        child_specs,
     })
 }
 
