@@ -3,7 +3,8 @@
 //
 // It reads YAML or JSON documents (files named as arguments, or stdin when
 // none are): one TaskRun, plus the Task its taskRef names when it has no
-// inline taskSpec. It applies upstream's substitutions from
+// inline taskSpec; tekton.dev/v1beta1 documents are converted to v1 with
+// upstream's own conversion first. It applies upstream's substitutions from
 // pkg/reconciler/taskrun/resources in the reconciler's order, then renders
 // the Pod with pkg/pod's Builder (entrypoint image
 // localhost/stepwise/entrypoint:dev, feature flags at their defaults, a fake
@@ -25,6 +26,7 @@ import (
 
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	"github.com/tektoncd/pipeline/pkg/pod"
 	"github.com/tektoncd/pipeline/pkg/reconciler/taskrun/resources"
 	"github.com/tektoncd/pipeline/pkg/workspace"
@@ -32,6 +34,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	fakekube "k8s.io/client-go/kubernetes/fake"
+	"knative.dev/pkg/apis"
 	"sigs.k8s.io/yaml"
 )
 
@@ -43,8 +46,11 @@ const (
 )
 
 type kindOnly struct {
-	Kind string `json:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
 }
+
+const v1beta1API = "tekton.dev/v1beta1"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
@@ -87,12 +93,12 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 				return errors.New("more than one TaskRun given")
 			}
 			tr = &v1.TaskRun{}
-			if err := yaml.UnmarshalStrict(doc, tr); err != nil {
+			if err := decode(doc, k.APIVersion, tr, &v1beta1.TaskRun{}); err != nil {
 				return fmt.Errorf("TaskRun: %w", err)
 			}
 		case "Task":
 			t := &v1.Task{}
-			if err := yaml.UnmarshalStrict(doc, t); err != nil {
+			if err := decode(doc, k.APIVersion, t, &v1beta1.Task{}); err != nil {
 				return fmt.Errorf("task: %w", err)
 			}
 			tasks[t.Name] = t
@@ -114,6 +120,18 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	_, err = fmt.Fprintf(stdout, "%s\n", out)
 	return err
+}
+
+// decode reads doc into out, a v1 object; a v1beta1 document is read into
+// beta first and converted the way upstream's conversion webhook does.
+func decode(doc []byte, apiVersion string, out apis.Convertible, beta apis.Convertible) error {
+	if apiVersion != v1beta1API {
+		return yaml.UnmarshalStrict(doc, out)
+	}
+	if err := yaml.UnmarshalStrict(doc, beta); err != nil {
+		return err
+	}
+	return beta.ConvertTo(context.Background(), out)
 }
 
 func split(r io.Reader, name string) ([][]byte, error) {

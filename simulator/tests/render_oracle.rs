@@ -88,7 +88,7 @@ fn cases() -> Vec<Case> {
         let files = yaml_files(&root().join(dir));
         let tasks: Vec<PathBuf> = files
             .iter()
-            .filter(|f| has_kind(f, "Task"))
+            .filter(|f| has_kind(f, "Task") && !has_kind(f, "TaskRun"))
             .cloned()
             .collect();
         for f in files.iter().filter(|f| has_kind(f, "TaskRun")) {
@@ -96,6 +96,7 @@ fn cases() -> Vec<Case> {
             cases.push(Case {
                 name: format!("{dir}/{stem}"),
                 taskrun: f.clone(),
+                // A Task in the TaskRun's own file is read with it.
                 tasks: tasks.clone(),
             });
         }
@@ -115,12 +116,7 @@ fn run(cmd: &mut Command, what: &str) -> Vec<u8> {
 
 fn podsim_pod(case: &Case) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_podsim"));
-    cmd.arg("render").arg(&case.taskrun);
-    if let Some(dir) = case.taskrun.parent() {
-        if !case.tasks.is_empty() {
-            cmd.arg("-f").arg(dir);
-        }
-    }
+    cmd.arg("render").arg(&case.taskrun).args(&case.tasks);
     let out = run(&mut cmd, &format!("podsim render {}", case.name));
     serde_norway::from_slice(&out).expect("podsim render prints YAML")
 }
