@@ -54,13 +54,13 @@ pub struct Deviation {
     #[serde(default)]
     pub cases: Vec<String>,
     /// `CASE:PATH` patterns where `podsim render` and the render oracle
-    /// differ (simulator/tests/render_oracle.rs); `*` matches any run of
-    /// characters.
+    /// differ (simulator/tests/render_oracle.rs); matched by
+    /// [`simulator::glob::matches`] (`*` any run of characters).
     #[serde(default)]
     pub render: Vec<String>,
     /// `CASE:PATH` patterns where the statuses of `podsim run` and of
     /// upstream's controller on a cluster differ (`conformance tekton`,
-    /// conformance/src/tekton); `*` matches any run of characters.
+    /// conformance/src/tekton); matched by [`PathPatterns`].
     #[serde(default)]
     pub controller: Vec<String>,
 }
@@ -180,14 +180,16 @@ impl Registry {
         })
     }
 
-    /// The `controller` patterns of every deviation for upstream `version`:
-    /// (deviation id, pattern), in file order.
-    pub fn controller_paths(&self, version: &str) -> Vec<(String, String)> {
-        self.deviations
-            .iter()
-            .filter(|d| d.applies_to(version))
-            .flat_map(|d| d.controller.iter().map(|p| (d.id.clone(), p.clone())))
-            .collect()
+    /// The `controller` patterns of every deviation for upstream `version`,
+    /// in file order.
+    pub fn controller_paths(&self, version: &str) -> PathPatterns {
+        PathPatterns::new(
+            self.deviations
+                .iter()
+                .filter(|d| d.applies_to(version))
+                .flat_map(|d| d.controller.iter().map(|p| (d.id.clone(), p.clone())))
+                .collect(),
+        )
     }
 
     /// The deviation registered for catalog `scenario` with upstream `version`.
@@ -195,6 +197,52 @@ impl Registry {
         self.deviations
             .iter()
             .find(|d| d.applies_to(version) && d.scenarios.iter().any(|s| s == scenario))
+    }
+}
+
+/// Registered `CASE:PATH` patterns (deviation id, pattern) and which of
+/// them have covered a difference: a pattern that covered none over a whole
+/// run is stale. Patterns are wildcards of [`simulator::glob::matches`]
+/// (`*` any run of characters, `?` one; brackets literal).
+#[derive(Debug, Clone, Default)]
+pub struct PathPatterns {
+    patterns: Vec<(String, String)>,
+    used: BTreeSet<String>,
+}
+
+impl PathPatterns {
+    /// `(deviation id, pattern)` pairs, first match wins.
+    pub fn new(patterns: Vec<(String, String)>) -> Self {
+        Self {
+            patterns,
+            used: BTreeSet::new(),
+        }
+    }
+
+    /// The id of the first deviation whose pattern matches `CASE:PATH`
+    /// (`case`, `path`), marking that pattern used; `None` when no pattern
+    /// covers the difference.
+    pub fn covering(&mut self, case: &str, path: &str) -> Option<&str> {
+        let full = format!("{case}:{path}");
+        let (id, pattern) = self
+            .patterns
+            .iter()
+            .find(|(_, p)| simulator::glob::matches(p, &full))?;
+        self.used.insert(pattern.clone());
+        Some(id)
+    }
+
+    /// The patterns used so far, sorted.
+    pub fn used(&self) -> impl Iterator<Item = &str> {
+        self.used.iter().map(String::as_str)
+    }
+
+    /// The `(id, pattern)` pairs no difference has matched, in file order.
+    pub fn stale(&self) -> Vec<&(String, String)> {
+        self.patterns
+            .iter()
+            .filter(|(_, p)| !self.used.contains(p))
+            .collect()
     }
 }
 
@@ -210,6 +258,28 @@ mod tests {
         assert!(r.for_scenario("v0.62.0", "s").is_some());
         assert!(r.for_scenario("v1.0.0", "s").is_none());
         assert!(r.for_scenario("v0.62.0", "other").is_none());
+    }
+
+    #[test]
+    fn path_patterns_cover_differences_and_tell_the_stale_ones() {
+        let mut patterns = PathPatterns::new(vec![
+            ("order".into(), "*:.status.skippedTasks(order)".into()),
+            ("step".into(), "c:.spec.containers[step-a].*".into()),
+            ("unused".into(), "x:.nothing".into()),
+        ]);
+        assert_eq!(
+            patterns.covering("a/b", ".status.skippedTasks(order)"),
+            Some("order")
+        );
+        assert_eq!(
+            patterns.covering("c", ".spec.containers[step-a].args"),
+            Some("step")
+        );
+        assert_eq!(patterns.covering("c", ".spec.containers[a].args"), None);
+        assert_eq!(
+            patterns.stale(),
+            [&("unused".to_string(), "x:.nothing".to_string())]
+        );
     }
 
     #[test]

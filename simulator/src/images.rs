@@ -84,9 +84,10 @@ impl LocalImages {
     }
 }
 
-/// Asks `podman image inspect` for `image`'s config, uncached; `None` when
-/// podman cannot be run or does not have the image.
-pub fn inspect(image: &str) -> Option<ImageConfig> {
+/// Asks `podman image inspect` for `image`'s config, uncached (callers go
+/// through [`LocalImages`]); `None` when podman cannot be run or does not
+/// have the image.
+fn inspect(image: &str) -> Option<ImageConfig> {
     let out = Command::new("podman")
         .args([
             "image",

@@ -8,6 +8,7 @@
 
 pub mod customrun;
 pub mod duration;
+pub mod glob;
 pub mod images;
 pub mod input;
 pub mod lint;

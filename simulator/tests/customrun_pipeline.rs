@@ -24,17 +24,7 @@ fn write(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
 
 /// The status printed with `-o json`: timestamps redacted, pipelineSpec dropped.
 fn status_of(output: &[u8]) -> serde_json::Value {
-    let mut value: serde_json::Value = serde_json::from_slice(output).expect("status JSON");
-    if let Some(map) = value.as_object_mut() {
-        map.remove("pipelineSpec");
-        for key in ["startTime", "completionTime"] {
-            map.insert(key.into(), "[time]".into());
-        }
-    }
-    if let Some(c) = value["conditions"][0].as_object_mut() {
-        c.insert("lastTransitionTime".into(), "[time]".into());
-    }
-    value
+    common::pipeline_status(serde_json::from_slice(output).expect("status JSON"))
 }
 
 /// A pipeline whose first task is a Wait CustomRun of `duration`, then a

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{podsim, write};
+use common::{podsim, run_json, write};
 use predicates::prelude::*;
 
 const PIPELINE: &str = r#"
@@ -72,18 +72,7 @@ fn cel_guards_tasks_with_params_results_and_tasks_status() {
         .stdout(predicate::str::contains("[deploy/step-s] deploying"))
         .stdout(predicate::str::contains("[staging/").not())
         .stdout(predicate::str::contains("[report/step-s] report"));
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .args(cel_on)
-        .arg(&file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8_lossy(&out);
-    let json = &text[text.find('{').expect("json status")..];
-    let status: serde_json::Value = serde_json::from_str(json).expect("status json");
+    let status = run_json(0, |cmd| cmd.args(cel_on).arg(&file));
     let skipped = &status["skippedTasks"];
     assert_eq!(skipped[0]["name"], "staging", "{status}");
     assert_eq!(skipped[0]["reason"], "When Expressions evaluated to false");
@@ -228,16 +217,10 @@ fn cel_on_a_result_never_produced_skips_as_results_were_missing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = PIPELINE.replace("printf 7 > $(results.score.path)", "true");
     let file = write(&dir, "cel.yaml", &text);
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .args(["--feature-flag", "enable-cel-in-whenexpression=true"])
-        .arg(&file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let status: serde_json::Value = serde_json::from_slice(&out).expect("status json");
+    let status = run_json(0, |cmd| {
+        cmd.args(["--feature-flag", "enable-cel-in-whenexpression=true"])
+            .arg(&file)
+    });
     let deploy = status["skippedTasks"]
         .as_array()
         .expect("skippedTasks")

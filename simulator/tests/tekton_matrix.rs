@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{podsim, tekton_example as example, write};
+use common::{pipeline_status, podsim, run_json, tekton_example as example, write};
 use predicates::prelude::*;
 use proptest::prelude::*;
 use simulator::tekton::model::{Matrix, Param, ParamValue};
@@ -11,25 +11,7 @@ use simulator::tekton::pipeline::matrix::{fan_out, MAX_COMBINATIONS};
 use simulator::tekton::substitute::Vars;
 
 fn status(args: &[&std::path::Path], code: i32) -> serde_json::Value {
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .stdout
-        .clone();
-    let mut value: serde_json::Value = serde_json::from_slice(&out).expect("status JSON");
-    if let Some(map) = value.as_object_mut() {
-        map.remove("pipelineSpec");
-        for key in ["startTime", "completionTime"] {
-            map.insert(key.into(), "[time]".into());
-        }
-    }
-    if let Some(c) = value["conditions"][0].as_object_mut() {
-        c.insert("lastTransitionTime".into(), "[time]".into());
-    }
-    value
+    pipeline_status(run_json(code, |cmd| cmd.args(args)))
 }
 
 #[test]

@@ -2,29 +2,11 @@
 
 mod common;
 
-use common::{podsim, tekton_example as example, write};
+use common::{pipeline_status, podsim, tekton_example as example, write};
 use predicates::prelude::*;
 
-/// The status printed with `-o json`: timestamps redacted, pipelineSpec dropped.
-fn status_of(output: &[u8]) -> serde_json::Value {
-    let mut value: serde_json::Value = serde_json::from_slice(output).expect("status JSON");
-    if let Some(map) = value.as_object_mut() {
-        map.remove("pipelineSpec");
-        for key in ["startTime", "completionTime"] {
-            map.insert(key.into(), "[time]".into());
-        }
-    }
-    if let Some(c) = value["conditions"][0].as_object_mut() {
-        c.insert("lastTransitionTime".into(), "[time]".into());
-    }
-    value
-}
-
 fn run_json(args: &[&std::path::Path], extra: &[&str], code: i32) -> serde_json::Value {
-    let mut cmd = podsim();
-    cmd.args(["run", "-q", "-o", "json"]).args(args).args(extra);
-    let out = cmd.assert().code(code).get_output().stdout.clone();
-    status_of(&out)
+    pipeline_status(common::run_json(code, |cmd| cmd.args(args).args(extra)))
 }
 
 #[test]

@@ -2,34 +2,22 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{tekton_example as example, write};
+use common::{podsim, redact, run_json, tekton_example as example, write};
 use predicates::prelude::*;
 
-fn podsim() -> Command {
-    common::entrypoint();
-    Command::cargo_bin("podsim").expect("podsim binary")
-}
-
 /// The status printed with `-o json`, timestamps redacted.
-fn status_of(output: &[u8]) -> serde_json::Value {
-    let mut value: serde_json::Value = serde_json::from_slice(output).expect("status JSON");
-    common::redact(&mut value);
+fn status_of(mut value: serde_json::Value) -> serde_json::Value {
+    redact(&mut value);
     value
 }
 
 #[test]
 fn the_example_taskrun_runs_with_typed_results() {
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .arg(example("hello-taskrun.yaml"))
-        .arg(example("hello-task.yaml"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    insta::assert_yaml_snapshot!("hello_taskrun_status", status_of(&out));
+    let out = run_json(0, |cmd| {
+        cmd.arg(example("hello-taskrun.yaml"))
+            .arg(example("hello-task.yaml"))
+    });
+    insta::assert_yaml_snapshot!("hello_taskrun_status", status_of(out));
 }
 
 #[test]
@@ -85,15 +73,8 @@ spec:
 fn v1beta1_taskruns_with_inline_specs_run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(&dir, "old.yaml", V1BETA1);
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .arg(&file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let status = status_of(&out);
+    let out = run_json(0, |cmd| cmd.arg(&file));
+    let status = status_of(out);
     assert_eq!(status["results"][0]["value"], "y3", "{status:#}");
 }
 
@@ -193,15 +174,8 @@ fn a_failing_step_fails_the_taskrun_with_upstreams_reason() {
         "fail.yaml",
         "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: f}\nspec:\n  taskSpec:\n    steps:\n      - {name: a, image: x, command: ['false']}\n      - {name: b, image: x, command: ['true']}\n",
     );
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .arg(&file)
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let status = status_of(&out);
+    let out = run_json(1, |cmd| cmd.arg(&file));
+    let status = status_of(out);
     assert_eq!(status["conditions"][0]["reason"], "Failed");
     // As upstream reads the Pod: the kubelet's view in terminated.reason,
     // the entrypoint's verdict in terminationReason.
@@ -219,15 +193,8 @@ fn a_continued_step_reads_completed_with_its_own_exit_code() {
         "cont.yaml",
         "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: c}\nspec:\n  taskSpec:\n    steps:\n      - {name: a, image: x, onError: continue, command: ['sh', '-c', 'exit 3']}\n      - {name: b, image: x, command: ['true']}\n",
     );
-    let out = podsim()
-        .args(["run", "-q", "-o", "json"])
-        .arg(&file)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let status = status_of(&out);
+    let out = run_json(0, |cmd| cmd.arg(&file));
+    let status = status_of(out);
     assert_eq!(status["steps"][0]["terminated"]["reason"], "Completed");
     assert_eq!(status["steps"][0]["terminated"]["exitCode"], 3);
     assert_eq!(status["steps"][0]["terminationReason"], "Continued");

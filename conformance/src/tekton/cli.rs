@@ -115,8 +115,7 @@ pub fn main(args: &Args) -> ExitCode {
         Ok(runs) => runs,
         Err(e) => return fail(&format!("--kubeconfig {}: {e}", args.kubeconfig.display())),
     };
-    let registered = registry.controller_paths(&args.upstream);
-    let mut used = BTreeSet::new();
+    let mut registered = registry.controller_paths(&args.upstream);
     let (mut compared, mut documented, mut undocumented, mut skipped) = (0, 0, 0, 0);
     let mut podsim_runs = Vec::new();
     for case in &cases {
@@ -151,13 +150,7 @@ pub fn main(args: &Args) -> ExitCode {
             (None, _) => continue,
         };
         let doc = |r: &Reported| observed(&r.status, r.task_runs.as_ref());
-        let verdict = super::judge(
-            &case.name,
-            &doc(&ours),
-            &doc(&theirs),
-            &registered,
-            &mut used,
-        );
+        let verdict = super::judge(&case.name, &doc(&ours), &doc(&theirs), &mut registered);
         documented += verdict.documented.len();
         undocumented += verdict.undocumented.len();
         let ids: BTreeSet<&str> = verdict
@@ -188,10 +181,7 @@ pub fn main(args: &Args) -> ExitCode {
         }
     }
     let stale: Vec<&(String, String)> = if args.case.is_none() {
-        registered
-            .iter()
-            .filter(|(_, p)| !used.contains(p))
-            .collect()
+        registered.stale()
     } else {
         Vec::new()
     };

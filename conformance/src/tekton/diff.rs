@@ -124,18 +124,6 @@ fn list(path: &str, x: &[Value], y: &[Value], out: &mut Vec<Difference>) {
     }
 }
 
-/// Whether `text` matches `pattern`, where `*` matches any run of characters.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.starts_with(head)
-                && (head.len()..=text.len())
-                    .any(|i| text.is_char_boundary(i) && glob(tail, &text[i..]))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,13 +177,5 @@ mod tests {
                 r#".v: podsim=["a","b"] upstream=["a"]"#
             ]
         );
-    }
-
-    #[test]
-    fn globs_match_runs_of_characters() {
-        assert!(glob("*:.status.x", "conformance/tekton/a:.status.x"));
-        assert!(!glob("*:.status.x", "a:.status.y"));
-        assert!(glob("a*b*c", "abc"));
-        assert!(glob("*", ""));
     }
 }

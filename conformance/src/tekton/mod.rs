@@ -18,11 +18,10 @@ pub mod diff;
 pub mod normalise;
 pub mod podsim;
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
-use diff::{diff, glob, Difference};
+use crate::deviations::PathPatterns;
+use diff::{diff, Difference};
 
 /// How one case compared.
 #[derive(Debug, Default)]
@@ -34,21 +33,19 @@ pub struct Verdict {
 }
 
 /// Compares the normalised documents of `case` against the registered
-/// `(id, pattern)` list; every pattern that matched is added to `used`.
+/// patterns; every pattern that covers a difference is marked used.
 pub fn judge(
     case: &str,
     podsim: &Value,
     upstream: &Value,
-    registered: &[(String, String)],
-    used: &mut BTreeSet<String>,
+    registered: &mut PathPatterns,
 ) -> Verdict {
     let mut verdict = Verdict::default();
     for difference in diff(podsim, upstream) {
-        let full = format!("{case}:{}", difference.path);
-        match registered.iter().find(|(_, p)| glob(p, &full)) {
-            Some((id, pattern)) => {
-                used.insert(pattern.clone());
-                verdict.documented.push((difference, id.clone()));
+        match registered.covering(case, &difference.path) {
+            Some(id) => {
+                let id = id.to_string();
+                verdict.documented.push((difference, id));
             }
             None => verdict.undocumented.push(difference),
         }
@@ -63,23 +60,22 @@ mod tests {
 
     #[test]
     fn registered_patterns_document_differences_and_are_marked_used() {
-        let registered = vec![
+        let mut registered = PathPatterns::new(vec![
             (
                 "skip-order".to_string(),
                 "*:.status.skippedTasks(order)".to_string(),
             ),
             ("unused".to_string(), "x:.nothing".to_string()),
-        ];
+        ]);
         let ours = json!({"status": {"skippedTasks": [{"name": "a"}, {"name": "b"}], "x": 1}});
         let theirs = json!({"status": {"skippedTasks": [{"name": "b"}, {"name": "a"}], "x": 2}});
-        let mut used = BTreeSet::new();
-        let v = judge("c", &ours, &theirs, &registered, &mut used);
+        let v = judge("c", &ours, &theirs, &mut registered);
         assert_eq!(v.documented.len(), 1);
         assert_eq!(v.documented[0].1, "skip-order");
         assert_eq!(v.undocumented.len(), 1);
         assert_eq!(v.undocumented[0].path, ".status.x");
         assert_eq!(
-            used.into_iter().collect::<Vec<_>>(),
+            registered.used().collect::<Vec<_>>(),
             ["*:.status.skippedTasks(order)"]
         );
     }

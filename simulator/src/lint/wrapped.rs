@@ -5,30 +5,8 @@
 use k8s_openapi::api::core::v1::PodSpec;
 
 use super::ordered::Raw;
+use crate::glob;
 use crate::images::LocalImages;
-
-/// Whether `text` matches `glob` (`*` any run, `?` one character).
-pub fn glob_match(glob: &str, text: &str) -> bool {
-    let (g, t): (Vec<char>, Vec<char>) = (glob.chars().collect(), text.chars().collect());
-    let (mut gi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if gi < g.len() && (g[gi] == '?' || g[gi] == t[ti]) {
-            gi += 1;
-            ti += 1;
-        } else if gi < g.len() && g[gi] == '*' {
-            star = Some(gi);
-            mark = ti;
-            gi += 1;
-        } else if let Some(s) = star {
-            gi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    g[gi..].iter().all(|c| *c == '*')
-}
 
 /// The fix every wrapped-image finding carries.
 pub const FIX: &str = "move the command into args so the image's ENTRYPOINT (the wrapper) runs it, or call the wrapper explicitly as the first word of command";
@@ -37,8 +15,8 @@ pub const FIX: &str = "move the command into args so the image's ENTRYPOINT (the
 /// or the local image config whose ENTRYPOINT is the wrapper. `None` when
 /// neither says so.
 pub fn wrapper_evidence(image: &str, wrappers: &[String], images: &LocalImages) -> Option<String> {
-    if let Some(glob) = wrappers.iter().find(|g| glob_match(g, image)) {
-        return Some(format!("matches --wrapper-image {glob}"));
+    if let Some(pattern) = wrappers.iter().find(|g| glob::matches(g, image)) {
+        return Some(format!("matches --wrapper-image {pattern}"));
     }
     let config = images.config(image)?;
     config.entrypoint_is_wrapper().then(|| {

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::features::FeatureFlags;
 use super::image::{parse_flag, ImageCommands};
 use super::model::ParamValue;
 use super::resolve::{load_dir, Documents};
 use super::taskrun::{prepare, Context, Prepared};
+use crate::images::LocalImages;
 use crate::render::RenderOptions;
 
 /// Flags of `podsim run|validate|render` for Tekton files.
@@ -108,7 +110,7 @@ pub fn library(
         workspace_dirs.insert(name.to_string(), dir);
     }
     let mut images = ImageCommands {
-        ask_podman: true,
+        local: Arc::new(LocalImages::podman()),
         ..ImageCommands::default()
     };
     for text in &args.image_commands {
@@ -144,7 +146,9 @@ pub fn prepare_run(
     ask_podman: bool,
 ) -> Result<Prepared, Vec<String>> {
     let (documents, mut library) = library(documents, args)?;
-    library.images.ask_podman = ask_podman;
+    if !ask_podman {
+        library.images.local = Arc::new(LocalImages::disabled());
+    }
     let (run, spec, task_name) = documents
         .run_object(&library.params)
         .map_err(|e| vec![e.to_string()])?;

@@ -3,14 +3,20 @@
 //! local podman image store.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::images::LocalImages;
 
 /// Known image commands (`--image-command`), with the podman store as fallback.
 #[derive(Debug, Clone, Default)]
 pub struct ImageCommands {
     /// Command per image reference, from the command line.
     pub given: BTreeMap<String, Vec<String>>,
-    /// Whether to ask `podman image inspect` for images not given.
-    pub ask_podman: bool,
+    /// The local image store for images not given ([`LocalImages::podman`]
+    /// to ask `podman image inspect`; the default knows no image). It asks
+    /// once per image, and clones share it: one inspection per image for a
+    /// whole run, however many steps and child TaskRuns name the image.
+    pub local: Arc<LocalImages>,
 }
 
 impl ImageCommands {
@@ -24,11 +30,9 @@ impl ImageCommands {
         if let Some(command) = self.given.get(image) {
             return Ok(command.clone());
         }
-        if self.ask_podman {
-            let command = crate::images::inspect(image).map(|c| c.command());
-            if let Some(command) = command.filter(|c| !c.is_empty()) {
-                return Ok(command);
-            }
+        let command = self.local.config(image).map(|c| c.command());
+        if let Some(command) = command.filter(|c| !c.is_empty()) {
+            return Ok(command);
         }
         Err(format!(
             "the step gives only the image {image:?} and its command is unknown: \
@@ -52,4 +56,28 @@ pub fn parse_flag(text: &str) -> Result<(String, Vec<String>), String> {
         return Err(format!("--image-command {text:?}: expected IMAGE=CMD"));
     }
     Ok((image.to_string(), command))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_commands_win_and_unknown_images_name_both_ways_out() {
+        let mut images = ImageCommands::default();
+        images.given.insert("tool".into(), vec!["/bin/tool".into()]);
+        assert_eq!(images.command(Some("tool")), Ok(vec!["/bin/tool".into()]));
+        let err = images.command(Some("other")).expect_err("unknown");
+        assert!(err.contains("--image-command other=CMD"), "{err}");
+        assert!(images.command(None).is_err());
+    }
+
+    #[test]
+    fn clones_share_one_image_store() {
+        let images = ImageCommands {
+            local: Arc::new(LocalImages::podman()),
+            ..ImageCommands::default()
+        };
+        assert!(Arc::ptr_eq(&images.local, &images.clone().local));
+    }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::ParamValue;
+use super::model::{ParamValue, When};
 
 /// Values of the variables one TaskRun sees, by name without `$(` `)`
 /// (`params.x`, `context.taskRun.name`, `workspaces.w.path`...).
@@ -57,6 +57,17 @@ impl Vars {
     /// Replaces every known `$(var)` in `text`; unknown ones stay.
     pub fn apply(&self, text: &str) -> String {
         crate::script::replace_references(text, |var| self.lookup(var))
+    }
+
+    /// `when` with its input, values and CEL substituted (the operator is
+    /// kept): the one substitution of pipeline-task and step `when`s.
+    pub fn apply_when(&self, when: &When) -> When {
+        When {
+            input: when.input.as_deref().map(|i| self.apply(i)),
+            operator: when.operator.clone(),
+            values: self.apply_list(&when.values),
+            cel: when.cel.as_deref().map(|c| self.apply(c)),
+        }
     }
 
     /// Substitutes a list (command, args): an element that is exactly

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::EnvVar;
 
 use super::features::{admit_when_cel, FeatureFlags};
 use super::image::ImageCommands;
-use super::model::{ParamValue, ResultDecl, Step, TaskRun, TaskSpec, When};
+use super::model::{ParamValue, ResultDecl, Step, TaskRun, TaskSpec};
 use super::pod::Owner;
 use super::substitute::Vars;
 use crate::plan::{self, RunPlan};
@@ -334,17 +334,12 @@ fn convert(step: &Step, vars: &Vars, at: &str, problems: &mut Vec<Problem>) -> s
         stderr_config: step.stderr_config.as_ref().map(|o| scenario::OutputConfig {
             path: vars.apply(&o.path),
         }),
-        when: step.when.iter().map(|w| when(w, vars)).collect(),
+        when: step
+            .when
+            .iter()
+            .map(|w| vars.apply_when(w).into())
+            .collect(),
         volume_mounts,
-    }
-}
-
-fn when(w: &When, vars: &Vars) -> scenario::WhenExpression {
-    scenario::WhenExpression {
-        input: w.input.as_deref().map(|i| vars.apply(i)),
-        operator: w.operator.clone(),
-        values: vars.apply_list(&w.values),
-        cel: w.cel.as_deref().map(|c| vars.apply(c)),
     }
 }
 

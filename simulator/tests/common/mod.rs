@@ -32,6 +32,44 @@ pub fn podsim() -> assert_cmd::Command {
     cmd
 }
 
+/// `podsim run -q -o json` with what `args` adds (files, flags), asserting
+/// exit status `code`: the status it prints on stdout, parsed as it is (see
+/// [`redact`] and [`pipeline_status`] for snapshots).
+pub fn run_json(
+    code: i32,
+    args: impl FnOnce(&mut assert_cmd::Command) -> &mut assert_cmd::Command,
+) -> serde_json::Value {
+    let mut cmd = podsim();
+    cmd.args(["run", "-q", "-o", "json"]);
+    let out = args(&mut cmd)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap_or_else(|e| {
+        panic!(
+            "podsim's stdout is no JSON status ({e}): {}",
+            String::from_utf8_lossy(&out)
+        )
+    })
+}
+
+/// A PipelineRun's status for a snapshot: its `pipelineSpec` dropped and
+/// its own times (start, completion, the condition's transition) redacted.
+pub fn pipeline_status(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = value.as_object_mut() {
+        map.remove("pipelineSpec");
+        for key in ["startTime", "completionTime"] {
+            map.insert(key.into(), "[time]".into());
+        }
+    }
+    if let Some(c) = value["conditions"][0].as_object_mut() {
+        c.insert("lastTransitionTime".into(), "[time]".into());
+    }
+    value
+}
+
 /// Reads a scenario or Pod manifest file into a run plan.
 pub fn plan_file(path: &Path) -> RunPlan {
     match input::load(path).unwrap_or_else(|e| panic!("{e}")) {

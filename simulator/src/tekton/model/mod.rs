@@ -153,6 +153,19 @@ pub struct When {
     pub cel: Option<String>,
 }
 
+/// A step's `when` as the scenario (and so the entrypoint) carries it: the
+/// same four fields.
+impl From<When> for crate::scenario::WhenExpression {
+    fn from(w: When) -> Self {
+        Self {
+            input: w.input,
+            operator: w.operator,
+            values: w.values,
+            cel: w.cel,
+        }
+    }
+}
+
 /// A step (`Step`), also used for `stepTemplate` and sidecars' common fields.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -212,6 +212,6 @@ pub(super) fn child_named(
         },
         name,
         pipeline_task_name: task.name.clone(),
-        when_expressions: super::vars::substituted(&task.when, vars),
+        when_expressions: task.when.iter().map(|w| vars.apply_when(w)).collect(),
     }
 }

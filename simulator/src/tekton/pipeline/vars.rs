@@ -100,7 +100,7 @@ pub(super) enum Guard {
 /// as upstream's `in`/`notin`, CEL with no variables declared (admission
 /// checked the feature flag and that it compiles).
 pub(super) fn guard(task: &str, whens: &[When], vars: &Vars) -> Guard {
-    let substituted = substituted(whens, vars);
+    let substituted: Vec<When> = whens.iter().map(|w| vars.apply_when(w)).collect();
     let mut holds = true;
     for (i, w) in substituted.iter().enumerate() {
         if let Some(cel) = w.cel.as_deref().filter(|c| !c.is_empty()) {
@@ -122,17 +122,4 @@ pub(super) fn guard(task: &str, whens: &[When], vars: &Vars) -> Guard {
     } else {
         Guard::Skip(substituted)
     }
-}
-
-/// `whens` with `vars` substituted into their inputs, values and CEL.
-pub(super) fn substituted(whens: &[When], vars: &Vars) -> Vec<When> {
-    whens
-        .iter()
-        .map(|w| When {
-            input: w.input.as_deref().map(|i| vars.apply(i)),
-            operator: w.operator.clone(),
-            values: vars.apply_list(&w.values),
-            cel: w.cel.as_deref().map(|c| vars.apply(c)),
-        })
-        .collect()
 }
