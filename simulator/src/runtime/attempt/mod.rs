@@ -157,7 +157,7 @@ impl<'a> Attempt<'a> {
 
     fn timed_out(&self) -> Ending {
         let limit = self.plan.timeout.unwrap_or_default();
-        Ending::TimedOut(humantime::format_duration(limit).to_string())
+        Ending::TimedOut(crate::duration::format_go_duration(limit))
     }
 
     /// Runs the init containers one after another; the first failure, a
