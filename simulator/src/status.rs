@@ -119,8 +119,9 @@ pub enum Ending {
     Finished,
     /// The attempt's timeout fired (the limit in Go's duration syntax).
     TimedOut(String),
-    /// The run was cancelled (Ctrl-C or a cancel request).
-    Cancelled,
+    /// The run was cancelled (Ctrl-C or a cancel request), with the
+    /// TaskRun's `spec.statusMessage` (empty when it has none).
+    Cancelled(String),
     /// An init container or the Pod setup failed.
     PodFailed(String),
     /// A sidecar ended before it was ready.
@@ -207,10 +208,10 @@ pub fn results(
 /// in Go's duration syntax.
 pub fn condition(name: &str, ending: &Ending, steps: &[StepState], at: SystemTime) -> Condition {
     let (status, reason, message) = match ending {
-        Ending::Cancelled => (
+        Ending::Cancelled(why) => (
             "False",
             "TaskRunCancelled",
-            format!("TaskRun {name:?} was cancelled. "),
+            format!("TaskRun {name:?} was cancelled. {why}"),
         ),
         Ending::TimedOut(limit) => (
             "False",

@@ -16,8 +16,11 @@ use crate::tekton::model::ParamValue;
 pub enum Ending {
     /// Every task ended by itself.
     Finished,
-    /// A timeout fired.
+    /// The run's own timeout (`timeouts.pipeline`) fired.
     TimedOut,
+    /// `timeouts.tasks` or `timeouts.finally` fired: the run fails with the
+    /// task counts (the tasks it cancelled count as failed).
+    TasksTimedOut,
     /// The run was cancelled.
     Cancelled,
     /// `CancelledRunFinally` or `StoppedRunFinally`: finally ran.
@@ -70,10 +73,12 @@ pub(super) fn summarise(
             "False",
             "PipelineRunTimeout",
             format!(
-                "PipelineRun {:?} failed to finish within the timeout",
-                plan.name
+                "PipelineRun {:?} failed to finish within {:?}",
+                plan.name,
+                crate::duration::format_go_duration(plan.timeout.unwrap_or_default())
             ),
         ),
+        Ending::TasksTimedOut => ("False", "Failed", counts),
         Ending::Graceful if failed > 0 => ("False", "Failed", counts),
         Ending::Graceful => (
             "False",
