@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime};
 use super::child::skip;
 use super::custom::CustomTasks;
 use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
-use super::summary::{summarise, Ending};
+use super::summary::{Ended, Ending};
 use super::vars::{finally_vars, guard, missing_results, Guard};
 
 mod cancel;
@@ -22,7 +22,7 @@ mod schedule;
 use super::PipelinePlan;
 use crate::render::RenderOptions;
 use crate::runtime::controller::{ContainerLog, RunOptions};
-use crate::status::{timestamp, Condition, ResultValue, RunStatus};
+use crate::status::{ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
 use cancel::{cancel_all, StopCause};
 pub use cancel::{CancelMode, PipelineCanceller};
@@ -136,8 +136,7 @@ impl PipelineController {
         let mut aborted: Option<String> = None;
         // Tasks a timeout cancelled: upstream counts them as failed.
         let mut stopped_for_timeout: BTreeSet<(bool, usize)> = BTreeSet::new();
-        // Upstream marks a cancelled or timed-out run done at once and
-        // skips nothing after that: the skips listed by then.
+        // A cancel or pipeline timeout ends the run at once upstream: no later skips.
         let mut frozen_skips: Option<usize> = None;
         let mut announced = 0;
         loop {
@@ -375,39 +374,16 @@ impl PipelineController {
         } else {
             Ending::Finished
         };
-        let (condition_parts, pipeline_results) = summarise(
-            plan,
+        let run = Ended {
             ending,
-            &phases,
-            &finally_phases,
-            skipped.len(),
-            &results,
-        );
-        let (status, reason, message) = match aborted {
-            Some(why) => (
-                "False",
-                "CELEvaluationFailed",
-                format!("Error evaluating CEL {}: {why}", plan.name),
-            ),
-            None => condition_parts,
+            aborted,
+            phases: &phases,
+            finally_phases: &finally_phases,
+            results: &results,
+            started_at,
         };
-        let now = SystemTime::now();
         Outcome {
-            status: PipelineRunStatus {
-                conditions: vec![Condition {
-                    kind: "Succeeded".into(),
-                    status: status.into(),
-                    reason: reason.into(),
-                    message,
-                    last_transition_time: Some(timestamp(now)),
-                }],
-                start_time: timestamp(started_at),
-                completion_time: timestamp(now),
-                child_references: children,
-                skipped_tasks: skipped,
-                results: pipeline_results,
-                pipeline_spec: plan.spec.clone(),
-            },
+            status: run.status(plan, children, skipped),
             tasks: ended,
         }
     }
