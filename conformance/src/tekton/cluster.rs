@@ -4,7 +4,10 @@
 //! (bounded), then its status and its child TaskRuns' (label
 //! `tekton.dev/pipelineRun`) once each has ended too (upstream cancels the
 //! children of a timed-out or cancelled PipelineRun after marking the run),
-//! and the namespace deleted. A case with a cancel gets its run's
+//! and the namespace deleted. A run whose workspaces use a
+//! `volumeClaimTemplate` gets one hostPath PersistentVolume per template
+//! (no storage class: the PVC upstream's controller makes binds to it; there
+//! is no provisioner), deleted afterwards. A case with a cancel gets its run's
 //! `spec.status` patched that long after the run was created.
 
 use std::path::Path;
@@ -12,7 +15,7 @@ use std::time::Duration;
 
 use crate::backend::cluster::connect::answering_client;
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolume, ServiceAccount};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch,
     PatchParams, PostParams,
@@ -104,14 +107,60 @@ impl Cluster {
         timeout: Duration,
         keep: bool,
     ) -> Result<Reported, String> {
+        let volumes = self.volumes(&case, &namespace).await?;
         let result = self.run_in(&case, &namespace, timeout).await;
         if !keep {
             let namespaces: Api<Namespace> = Api::all(self.client.clone());
             let _ = namespaces
                 .delete(&namespace, &DeleteParams::background())
                 .await;
+            let api: Api<PersistentVolume> = Api::all(self.client.clone());
+            for (name, dir) in volumes {
+                let _ = api.delete(&name, &DeleteParams::background()).await;
+                let _ = std::fs::remove_dir_all(dir);
+            }
         }
         result
+    }
+
+    /// One hostPath PersistentVolume (name, host directory) per
+    /// `volumeClaimTemplate` of the case's run.
+    async fn volumes(
+        &self,
+        case: &Case,
+        namespace: &str,
+    ) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        let run = case.documents.last().cloned().unwrap_or(Value::Null);
+        let templates = run["spec"]["workspaces"]
+            .as_array()
+            .map(|w| {
+                w.iter()
+                    .filter(|w| w.get("volumeClaimTemplate").is_some())
+                    .count()
+            })
+            .unwrap_or(0);
+        let api: Api<PersistentVolume> = Api::all(self.client.clone());
+        let mut made = Vec::new();
+        for i in 0..templates {
+            let name = format!("{namespace}-{i}");
+            let dir = std::env::temp_dir().join("stepwise-pv").join(&name);
+            let volume: PersistentVolume = serde_json::from_value(json!({
+                "metadata": {"name": name},
+                "spec": {
+                    "capacity": {"storage": "1Gi"},
+                    "accessModes": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "storageClassName": "",
+                    "hostPath": {"path": dir.to_string_lossy(), "type": "DirectoryOrCreate"},
+                },
+            }))
+            .map_err(|e| e.to_string())?;
+            api.create(&PostParams::default(), &volume)
+                .await
+                .map_err(|e| format!("creating PersistentVolume {name}: {e}"))?;
+            made.push((name, dir));
+        }
+        Ok(made)
     }
 
     async fn run_in(
