@@ -51,9 +51,60 @@ pub fn parse_go_duration(text: &str) -> Result<Duration, DurationError> {
         .ok_or_else(|| DurationError::Negative(text.to_string()))
 }
 
+/// Formats `d` as Go's `time.Duration.String` does (`500ms`, `2s`, `1.5s`,
+/// `1m30s`, `1h0m0s`): how upstream's messages quote a timeout.
+pub fn format_go_duration(d: Duration) -> String {
+    let nanos = d.as_nanos();
+    // `value` in units of 10^-`scale`, with the fraction's trailing zeros dropped.
+    let decimal = |value: u128, scale: u32| {
+        let unit = 10u128.pow(scale);
+        let frac = format!("{:0width$}", value % unit, width = scale as usize);
+        let frac = frac.trim_end_matches('0');
+        match frac {
+            "" => format!("{}", value / unit),
+            _ => format!("{}.{frac}", value / unit),
+        }
+    };
+    match nanos {
+        0 => "0s".to_string(),
+        n if n < 1_000 => format!("{n}ns"),
+        n if n < 1_000_000 => format!("{}\u{b5}s", decimal(n, 3)),
+        n if n < 1_000_000_000 => format!("{}ms", decimal(n, 6)),
+        n => {
+            let secs = decimal(n % 60_000_000_000, 9);
+            let minutes = n / 60_000_000_000;
+            match (minutes / 60, minutes % 60) {
+                (0, 0) => format!("{secs}s"),
+                (0, m) => format!("{m}m{secs}s"),
+                (h, m) => format!("{h}h{m}m{secs}s"),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_as_go() {
+        let cases = [
+            (Duration::ZERO, "0s"),
+            (Duration::from_nanos(5), "5ns"),
+            (Duration::from_micros(15), "15\u{b5}s"),
+            (Duration::from_micros(1500), "1.5ms"),
+            (Duration::from_millis(500), "500ms"),
+            (Duration::from_secs(2), "2s"),
+            (Duration::from_millis(1500), "1.5s"),
+            (Duration::from_secs(90), "1m30s"),
+            (Duration::from_secs(120), "2m0s"),
+            (Duration::from_secs(3600), "1h0m0s"),
+            (Duration::new(4530, 918_273_645), "1h15m30.918273645s"),
+        ];
+        for (d, text) in cases {
+            assert_eq!(format_go_duration(d), text, "{d:?}");
+        }
+    }
 
     #[test]
     fn parses_go_forms() {

@@ -57,6 +57,9 @@ pub struct SidecarPlan {
 /// A Pod ready to run, with the controller's knobs.
 #[derive(Debug, Clone)]
 pub struct RunPlan {
+    /// The run's name (the scenario's, a TaskRun's; a Pod manifest's Pod
+    /// name), as the `Succeeded` condition's messages name it.
+    pub name: String,
     /// The Pod.
     pub pod: Pod,
     /// Step containers, in order.
@@ -111,6 +114,7 @@ pub fn from_scenario(scenario: &Scenario, options: &RenderOptions) -> RunPlan {
         })
         .collect();
     RunPlan {
+        name: scenario.name.clone(),
         pod,
         steps,
         sidecars,
@@ -169,6 +173,7 @@ pub fn from_pod(pod: Pod) -> RunPlan {
         .and_then(|s| s.volumes.as_ref())
         .is_some_and(|v| v.iter().any(|v| v.name == DOWNWARD_VOLUME));
     RunPlan {
+        name: pod.metadata.name.clone().unwrap_or_default(),
         pod,
         steps,
         sidecars,

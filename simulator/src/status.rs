@@ -117,10 +117,11 @@ pub struct ResultValue {
 pub enum Ending {
     /// Every container ended by itself.
     Finished,
-    /// The attempt's timeout fired.
+    /// The attempt's timeout fired (the limit in Go's duration syntax).
     TimedOut(String),
-    /// The run was cancelled (Ctrl-C or a cancel request).
-    Cancelled,
+    /// The run was cancelled (Ctrl-C or a cancel request), with the
+    /// TaskRun's `spec.statusMessage` (empty when it has none).
+    Cancelled(String),
     /// An init container or the Pod setup failed.
     PodFailed(String),
     /// A sidecar ended before it was ready.
@@ -198,33 +199,41 @@ pub fn results(
     out
 }
 
-/// The `Succeeded` condition of an attempt that ended with `ending` and
-/// whose steps are `steps`: a controller-side ending decides; otherwise the
-/// first step that is not `Completed`, `Continued` or `Skipped` with exit 0
-/// (a `when` skip) makes the run `Failed`, and a step that never ran too.
-pub fn condition(ending: &Ending, steps: &[StepState], at: SystemTime) -> Condition {
+/// The `Succeeded` condition of an attempt of run `name` that ended with
+/// `ending` and whose steps are `steps`: a controller-side ending decides;
+/// otherwise the first step that is not `Completed`, `Continued` or
+/// `Skipped` with exit 0 (a `when` skip) makes the run `Failed`, and a step
+/// that never ran too. The messages are worded as upstream's controller
+/// words them (`pkg/pod/status.go`, `pkg/reconciler/taskrun`), the timeout
+/// in Go's duration syntax.
+pub fn condition(name: &str, ending: &Ending, steps: &[StepState], at: SystemTime) -> Condition {
     let (status, reason, message) = match ending {
-        Ending::Cancelled => (
+        Ending::Cancelled(why) => (
             "False",
             "TaskRunCancelled",
-            "the run was cancelled".to_string(),
+            format!("TaskRun {name:?} was cancelled. {why}"),
         ),
         Ending::TimedOut(limit) => (
             "False",
             "TaskRunTimeout",
-            format!("the run did not finish within {limit}"),
+            format!("TaskRun {name:?} failed to finish within {limit:?}"),
         ),
         Ending::PodFailed(why) => ("False", "Failed", why.clone()),
         Ending::SidecarFailed(why) => ("False", "SidecarFailed", why.clone()),
         Ending::Stuck(why) => ("False", "Stuck", why.clone()),
         Ending::Finished => match steps.iter().find(|s| !step_ok(s)) {
-            None => ("True", "Succeeded", "all steps completed".to_string()),
+            None => (
+                "True",
+                "Succeeded",
+                "All Steps have completed executing".to_string(),
+            ),
             Some(step) => {
                 let message = match &step.terminated {
-                    Some(t) => format!(
-                        "{:?} ended with {} (exit code {})",
-                        step.container, t.reason, t.exit_code
+                    Some(t) if t.reason == "TimeoutExceeded" => format!(
+                        "{:?} exited because the step exceeded the specified timeout limit",
+                        step.container
                     ),
+                    Some(t) => format!("{:?} exited with code {}", step.container, t.exit_code),
                     None => format!("{:?} never ran", step.container),
                 };
                 ("False", "Failed", message)

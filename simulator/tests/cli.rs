@@ -147,7 +147,7 @@ fn plain_progress_lines_when_not_a_terminal() {
         .arg(common::examples_dir().join("on-error-continue.yaml"))
         .assert()
         .success()
-        .stdout("on-error-continue-pod: Succeeded (all steps completed)\n")
+        .stdout("on-error-continue-pod: Succeeded (All Steps have completed executing)\n")
         .stderr(predicate::str::contains("step-flaky Continued (exit 7)"));
 }
 

@@ -99,7 +99,7 @@ pub fn play(
         let now = Instant::now();
         if ending.is_none() {
             let fired = if cancel_at.is_some_and(|at| at <= now) {
-                Some(Ending::Cancelled)
+                Some(Ending::Cancelled(String::new()))
             } else if timeout_at.is_some_and(|at| at <= now) {
                 let limit = plan.timeout.unwrap_or_default();
                 Some(Ending::TimedOut(

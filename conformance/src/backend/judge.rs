@@ -87,7 +87,7 @@ pub fn status(
     let ending = ending.unwrap_or(Ending::Finished);
     let now = SystemTime::now();
     RunStatus {
-        conditions: vec![status::condition(&ending, &step_states, now)],
+        conditions: vec![status::condition(&plan.name, &ending, &step_states, now)],
         pod_name: pod_name.to_string(),
         start_time: None,
         completion_time: Some(status::timestamp(now)),

@@ -1,8 +1,8 @@
 //! `conformance tekton --kubeconfig K`: the flags, the run and the report.
 //!
 //! Every case is started on the cluster at once (upstream's controller
-//! reconciles them side by side), then podsim runs the cases one after the
-//! other while the cluster works, then each cluster run is awaited. One line
+//! reconciles them side by side), then podsim runs the cases (a few at a
+//! time) while the cluster works, then each cluster run is awaited. One line
 //! per case (`pass`, `documented`, `FAIL`, `skip`), the undocumented
 //! differences under it, stale patterns, and the summary `N cases, M
 //! documented deviations, K undocumented differences`.
@@ -117,15 +117,7 @@ pub fn main(args: &Args) -> ExitCode {
     };
     let mut registered = registry.controller_paths(&args.upstream);
     let (mut compared, mut documented, mut undocumented, mut skipped) = (0, 0, 0, 0);
-    let mut podsim_runs = Vec::new();
-    for case in &cases {
-        let started = Instant::now();
-        let reported = match &case.skip {
-            Some(_) => None,
-            None => Some(podsim::run(&podsim_bin, case)),
-        };
-        podsim_runs.push((reported, started.elapsed()));
-    }
+    let podsim_runs = podsim_runs(&podsim_bin, &cases);
     let mut upstream = upstream;
     for (case, (ours, took)) in cases.iter().zip(podsim_runs) {
         if let Some(why) = &case.skip {
@@ -197,6 +189,41 @@ pub fn main(args: &Args) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// How many podsim runs go at once: most of a case's time is its steps
+/// sleeping (timeouts, cancels), so a few side by side cost little CPU.
+const PODSIM_PARALLEL: usize = 4;
+
+/// podsim's report of every case (`None` when skipped) and how long it took,
+/// in case order, [`PODSIM_PARALLEL`] at a time.
+fn podsim_runs(
+    podsim_bin: &std::path::Path,
+    cases: &[Case],
+) -> Vec<(Option<Result<Reported, String>>, std::time::Duration)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<_>>> = cases.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..PODSIM_PARALLEL.min(cases.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(case) = cases.get(i) else { break };
+                let started = Instant::now();
+                let reported = case.skip.is_none().then(|| podsim::run(podsim_bin, case));
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((reported, started.elapsed()));
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            let slot = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+            slot.unwrap_or((None, std::time::Duration::ZERO))
+        })
+        .collect()
 }
 
 /// The cluster runs, started before podsim and awaited case by case.

@@ -2,16 +2,23 @@
 //! namespace, the case's documents created as dynamic objects, a watch on
 //! the run object until its `Succeeded` condition is no longer `Unknown`
 //! (bounded), then its status and its child TaskRuns' (label
-//! `tekton.dev/pipelineRun`), and the namespace deleted.
+//! `tekton.dev/pipelineRun`) once each has ended too (upstream cancels the
+//! children of a timed-out or cancelled PipelineRun after marking the run),
+//! and the namespace deleted. A run whose workspaces use a
+//! `volumeClaimTemplate` gets one hostPath PersistentVolume per template
+//! (no storage class: the PVC upstream's controller makes binds to it; there
+//! is no provisioner), deleted afterwards. A case with a cancel gets its run's
+//! `spec.status` patched that long after the run was created.
 
 use std::path::Path;
 use std::time::Duration;
 
 use crate::backend::cluster::connect::answering_client;
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolume, ServiceAccount};
 use kube::api::{
-    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, PostParams,
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch,
+    PatchParams, PostParams,
 };
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
@@ -22,6 +29,9 @@ use super::podsim::Reported;
 
 /// How long a fresh namespace may take to get its `default` service account.
 const ACCOUNT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long the child TaskRuns may take to end after their PipelineRun did.
+const CHILDREN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The tekton.dev/v1 resource of `kind` (Task, Pipeline, TaskRun, PipelineRun).
 pub fn resource(kind: &str) -> ApiResource {
@@ -36,6 +46,20 @@ pub fn finished(object: &Value) -> bool {
         .into_iter()
         .flatten()
         .any(|c| c["type"] == "Succeeded" && c["status"] != "Unknown" && c["status"].is_string())
+}
+
+/// Whether TaskRun `object` reports step `step` running and every step
+/// before it ended.
+pub fn step_running(object: &Value, step: &str) -> bool {
+    let steps = object["status"]["steps"].as_array();
+    let steps = steps.map(Vec::as_slice).unwrap_or_default();
+    match steps.iter().position(|s| s["name"] == step) {
+        Some(i) => {
+            steps[i].get("running").is_some()
+                && steps[..i].iter().all(|s| s.get("terminated").is_some())
+        }
+        None => false,
+    }
 }
 
 /// A namespace name for case number `index` of this process: a DNS label.
@@ -83,14 +107,60 @@ impl Cluster {
         timeout: Duration,
         keep: bool,
     ) -> Result<Reported, String> {
+        let volumes = self.volumes(&case, &namespace).await?;
         let result = self.run_in(&case, &namespace, timeout).await;
         if !keep {
             let namespaces: Api<Namespace> = Api::all(self.client.clone());
             let _ = namespaces
                 .delete(&namespace, &DeleteParams::background())
                 .await;
+            let api: Api<PersistentVolume> = Api::all(self.client.clone());
+            for (name, dir) in volumes {
+                let _ = api.delete(&name, &DeleteParams::background()).await;
+                let _ = std::fs::remove_dir_all(dir);
+            }
         }
         result
+    }
+
+    /// One hostPath PersistentVolume (name, host directory) per
+    /// `volumeClaimTemplate` of the case's run.
+    async fn volumes(
+        &self,
+        case: &Case,
+        namespace: &str,
+    ) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+        let run = case.documents.last().cloned().unwrap_or(Value::Null);
+        let templates = run["spec"]["workspaces"]
+            .as_array()
+            .map(|w| {
+                w.iter()
+                    .filter(|w| w.get("volumeClaimTemplate").is_some())
+                    .count()
+            })
+            .unwrap_or(0);
+        let api: Api<PersistentVolume> = Api::all(self.client.clone());
+        let mut made = Vec::new();
+        for i in 0..templates {
+            let name = format!("{namespace}-{i}");
+            let dir = std::env::temp_dir().join("stepwise-pv").join(&name);
+            let volume: PersistentVolume = serde_json::from_value(json!({
+                "metadata": {"name": name},
+                "spec": {
+                    "capacity": {"storage": "1Gi"},
+                    "accessModes": ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany"],
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "storageClassName": "",
+                    "hostPath": {"path": dir.to_string_lossy(), "type": "DirectoryOrCreate"},
+                },
+            }))
+            .map_err(|e| e.to_string())?;
+            api.create(&PostParams::default(), &volume)
+                .await
+                .map_err(|e| format!("creating PersistentVolume {name}: {e}"))?;
+            made.push((name, dir));
+        }
+        Ok(made)
     }
 
     async fn run_in(
@@ -136,6 +206,29 @@ impl Cluster {
         }
         let runs: Api<DynamicObject> =
             Api::namespaced_with(self.client.clone(), namespace, &resource(&case.kind));
+        let canceller = case.cancel.clone().map(|cancel| {
+            let (api, name) = (runs.clone(), case.run_name.clone());
+            let task_runs: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), namespace, &resource("TaskRun"));
+            tokio::spawn(async move {
+                loop {
+                    let list = task_runs.list(&ListParams::default()).await;
+                    let reached = list.iter().flatten().any(|tr| {
+                        let value = serde_json::to_value(tr).unwrap_or(Value::Null);
+                        step_running(&value, &cancel.when_running)
+                    });
+                    if reached {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                let patch = Patch::Merge(json!({"spec": {"status": cancel.status}}));
+                api.patch(&name, &PatchParams::default(), &patch)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("patching spec.status of {name}: {e}"))
+            })
+        });
         let config = watcher::Config::default().fields(&format!("metadata.name={}", case.run_name));
         let mut stream = std::pin::pin!(watcher(runs.clone(), config)
             .default_backoff()
@@ -166,26 +259,60 @@ impl Cluster {
                 ));
             }
         };
+        if let Some(canceller) = canceller {
+            if !canceller.is_finished() {
+                canceller.abort();
+                return Err(format!(
+                    "the {} ended before the harness cancelled it",
+                    case.kind
+                ));
+            }
+            canceller
+                .await
+                .map_err(|e| format!("the cancel task failed: {e}"))??;
+        }
         let status = run.get("status").cloned().unwrap_or(Value::Null);
         let task_runs = if case.kind == "PipelineRun" {
-            let api: Api<DynamicObject> =
-                Api::namespaced_with(self.client.clone(), namespace, &resource("TaskRun"));
-            let selector = format!("tekton.dev/pipelineRun={}", case.run_name);
+            Some(self.children(namespace, &case.run_name).await?)
+        } else {
+            None
+        };
+        Ok(Reported { status, task_runs })
+    }
+
+    /// The statuses of the child TaskRuns of PipelineRun `run`, by name, once
+    /// every one has ended (at most [`CHILDREN_TIMEOUT`]).
+    async fn children(&self, namespace: &str, run: &str) -> Result<Map<String, Value>, String> {
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), namespace, &resource("TaskRun"));
+        let selector = format!("tekton.dev/pipelineRun={run}");
+        let deadline = tokio::time::Instant::now() + CHILDREN_TIMEOUT;
+        loop {
             let list = api
                 .list(&ListParams::default().labels(&selector))
                 .await
                 .map_err(|e| format!("listing the child TaskRuns: {e}"))?;
             let mut map = Map::new();
+            let mut running = Vec::new();
             for tr in list {
                 let name = tr.metadata.name.clone().unwrap_or_default();
                 let value = serde_json::to_value(&tr).unwrap_or(Value::Null);
+                if !finished(&value) {
+                    running.push(name.clone());
+                }
                 map.insert(name, value.get("status").cloned().unwrap_or(Value::Null));
             }
-            Some(map)
-        } else {
-            None
-        };
-        Ok(Reported { status, task_runs })
+            if running.is_empty() {
+                return Ok(map);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "child TaskRuns {} did not end within {CHILDREN_TIMEOUT:?} of the run",
+                    running.join(", ")
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 }
 
@@ -202,6 +329,29 @@ mod tests {
         assert!(finished(
             &json!({"status": {"conditions": [{"type": "Succeeded", "status": "False"}]}})
         ));
+    }
+
+    #[test]
+    fn a_step_counts_as_running_once_the_steps_before_it_ended() {
+        let tr = |first: Value, second: Value| {
+            json!({"status": {"steps": [
+                {"name": "first", first.as_str().unwrap_or_default(): {}},
+                {"name": "sleep", second.as_str().unwrap_or_default(): {}},
+            ]}})
+        };
+        assert!(step_running(
+            &tr(json!("terminated"), json!("running")),
+            "sleep"
+        ));
+        assert!(!step_running(
+            &tr(json!("running"), json!("running")),
+            "sleep"
+        ));
+        assert!(!step_running(
+            &tr(json!("terminated"), json!("waiting")),
+            "sleep"
+        ));
+        assert!(!step_running(&json!({"status": {}}), "sleep"));
     }
 
     #[test]

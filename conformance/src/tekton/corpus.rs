@@ -5,10 +5,19 @@
 //! run refers to are documents of the same file). `examples/tekton/*.yaml`
 //! lend each other definitions: a run there is applied with every Task and
 //! Pipeline of its directory (podsim gets `-f DIR`). A case whose steps use
-//! an image other than the ones the cluster holds, or that needs storage
-//! the cluster cannot provision, is listed as skipped with the reason.
+//! an image other than the ones the cluster holds, or that names a
+//! PersistentVolumeClaim of its own, is listed as skipped with the reason.
+//!
+//! A sibling `<case>.conformance.yaml` holds what the run object cannot
+//! say: `cancelWhenRunning` (a step name), `cancelAfter` (Go duration) and
+//! `cancelStatus` (the PipelineRun's `spec.status`, default `Cancelled`): on
+//! the cluster the harness patches the run once a TaskRun of the case
+//! reports that step running and the steps before it ended (so the outcome
+//! does not depend on how fast the cluster starts Pods); podsim, whose
+//! timing is its own, gets `--cancel-after`/`--cancel-mode`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -34,6 +43,68 @@ pub struct Case {
     pub run_name: String,
     /// Why the case cannot run on the cluster, if it cannot.
     pub skip: Option<String>,
+    /// Cancel the run after a while (the sibling `.conformance.yaml`).
+    pub cancel: Option<Cancel>,
+}
+
+/// A cancel the harness sends: on the cluster a merge patch of the run's
+/// `spec.status`, in podsim `--cancel-after` (and `--cancel-mode`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancel {
+    /// On the cluster: cancel once a TaskRun reports this step running.
+    pub when_running: String,
+    /// In podsim: how long after the run started (as written, a Go duration).
+    pub after_text: String,
+    /// The same, parsed.
+    pub after: Duration,
+    /// `spec.status`: `TaskRunCancelled` for a TaskRun; `Cancelled`,
+    /// `CancelledRunFinally` or `StoppedRunFinally` for a PipelineRun.
+    pub status: String,
+}
+
+/// The sibling file's fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Instructions {
+    cancel_when_running: String,
+    cancel_after: String,
+    cancel_status: Option<String>,
+}
+
+const INSTRUCTIONS: &str = ".conformance.yaml";
+
+/// The cancel instruction of the run in `file` of `kind`, from its sibling
+/// `.conformance.yaml` if there is one.
+fn cancel(file: &Path, kind: &str) -> Result<Option<Cancel>, String> {
+    let mut sibling = file.with_extension("").into_os_string();
+    sibling.push(INSTRUCTIONS);
+    let sibling = PathBuf::from(sibling);
+    let text = match std::fs::read_to_string(&sibling) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", sibling.display())),
+    };
+    let at = |e: &dyn std::fmt::Display| format!("{}: {e}", sibling.display());
+    let given: Instructions = serde_norway::from_str(&text).map_err(|e| at(&e))?;
+    let after = simulator::duration::parse_go_duration(&given.cancel_after)
+        .map_err(|e| at(&format!("cancelAfter: {e}")))?;
+    let status = match (kind, given.cancel_status.as_deref()) {
+        ("TaskRun", None | Some("TaskRunCancelled")) => "TaskRunCancelled",
+        ("PipelineRun", None) => "Cancelled",
+        ("PipelineRun", Some(s @ ("Cancelled" | "CancelledRunFinally" | "StoppedRunFinally"))) => s,
+        (_, Some(other)) => {
+            return Err(at(&format!(
+                "cancelStatus {other:?} is not a {kind}'s cancel status"
+            )))
+        }
+        _ => return Err(at(&format!("a {kind} cannot be cancelled"))),
+    };
+    Ok(Some(Cancel {
+        when_running: given.cancel_when_running,
+        after_text: given.cancel_after,
+        after,
+        status: status.to_string(),
+    }))
 }
 
 /// Reads every YAML document of `file`.
@@ -83,9 +154,11 @@ pub fn skip_reason(documents: &[Value]) -> Option<String> {
             "uses image {other}, which the cluster cannot pull (only {SHELL_IMAGE} is imported)"
         ));
     }
+    // A volumeClaimTemplate gets a hostPath PersistentVolume from the
+    // harness; a claim the case names itself would need one made for it.
     let text = Value::Array(documents.to_vec()).to_string();
-    if text.contains("\"volumeClaimTemplate\"") || text.contains("\"persistentVolumeClaim\"") {
-        return Some("needs a PersistentVolume, and the cluster has no storage provisioner".into());
+    if text.contains("\"persistentVolumeClaim\"") {
+        return Some("names a PersistentVolumeClaim, which the harness does not make".into());
     }
     None
 }
@@ -127,6 +200,7 @@ pub fn case(root: &Path, file: &Path, library: Option<&Path>) -> Result<Option<C
         .ok_or_else(|| format!("{}: the run object has no metadata.name", file.display()))?
         .to_string();
     let kind = kind(&run).to_string();
+    let cancel = cancel(file, &kind)?;
     defs.push(run);
     let name = file
         .strip_prefix(root)
@@ -142,6 +216,7 @@ pub fn case(root: &Path, file: &Path, library: Option<&Path>) -> Result<Option<C
         library: library.map(Path::to_path_buf),
         kind,
         run_name,
+        cancel,
     }))
 }
 
@@ -152,6 +227,7 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| !p.to_string_lossy().ends_with(INSTRUCTIONS))
         .collect();
     files.sort();
     Ok(files)
@@ -186,6 +262,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cancel_status_must_fit_the_run() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("c.yaml");
+        std::fs::write(
+            dir.path().join("c.conformance.yaml"),
+            "cancelWhenRunning: s\ncancelAfter: 1s\ncancelStatus: Cancelled\n",
+        )
+        .expect("write");
+        let err = cancel(&file, "TaskRun").expect_err("a TaskRun's status is TaskRunCancelled");
+        assert!(err.contains("cancelStatus \"Cancelled\""), "{err}");
+        std::fs::write(
+            dir.path().join("c.conformance.yaml"),
+            "cancelWhenRunning: s\ncancelAfter: soon\n",
+        )
+        .expect("write");
+        assert!(cancel(&file, "PipelineRun").is_err());
+        assert_eq!(cancel(&dir.path().join("none.yaml"), "TaskRun"), Ok(None));
+    }
+
+    #[test]
     fn the_repository_corpus_loads_and_runs_only_the_shell_image() {
         let root = repository();
         let cases = load(
@@ -209,6 +305,24 @@ mod tests {
             "the Task from the directory: {kinds:?}"
         );
         assert_eq!(kinds.last(), Some(&"TaskRun"), "the run object last");
+        let cancel = |name: &str| {
+            let case = cases.iter().find(|c| c.name == name).expect(name);
+            case.cancel.clone().expect("a cancel instruction")
+        };
+        let taskrun = cancel("conformance/tekton/cancel-taskrun");
+        assert_eq!(taskrun.status, "TaskRunCancelled");
+        assert_eq!(taskrun.when_running, "sleep");
+        let finally = cancel("conformance/tekton/cancel-run-finally");
+        assert_eq!(finally.status, "CancelledRunFinally");
+        assert!(!cases.iter().any(|c| c.name.ends_with(".conformance")));
+        let build = cases
+            .iter()
+            .find(|c| c.name == "examples/tekton/build-pipelinerun")
+            .expect("build-pipelinerun is a case");
+        assert_eq!(
+            build.skip, None,
+            "its volumeClaimTemplate gets a PersistentVolume"
+        );
         let matrix = cases
             .iter()
             .find(|c| c.name == "examples/tekton/matrix-pipelinerun");

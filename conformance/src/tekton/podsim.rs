@@ -32,6 +32,12 @@ pub fn run(podsim: &Path, case: &Case) -> Result<Reported, String> {
         cmd.arg("-f").arg(library);
     }
     let pipeline = case.kind == "PipelineRun";
+    if let Some(cancel) = &case.cancel {
+        cmd.args(["--cancel-after", &cancel.after_text]);
+        if pipeline {
+            cmd.args(["--cancel-mode", &cancel.status]);
+        }
+    }
     if pipeline {
         cmd.arg("--child-statuses").arg(&children);
     }

@@ -144,8 +144,9 @@ pub(crate) enum Event {
         attempt: u32,
         sidecar: usize,
     },
-    /// A graceful cancel request ([`Canceller::cancel`]).
-    Cancel,
+    /// A graceful cancel request ([`Canceller::cancel_with`]), with the
+    /// TaskRun's `spec.statusMessage`.
+    Cancel(String),
     /// A hard stop ([`Canceller::interrupt`]).
     Interrupt,
 }
@@ -164,7 +165,13 @@ impl Canceller {
     /// had already ended otherwise (timeout, steps all done). Harmless once
     /// the run is over.
     pub fn cancel(&self) {
-        let _ = self.0.send(Event::Cancel);
+        self.cancel_with("");
+    }
+
+    /// [`Canceller::cancel`] with the `spec.statusMessage` the condition's
+    /// message ends with (a PipelineRun says why it cancels its TaskRuns).
+    pub fn cancel_with(&self, why: &str) {
+        let _ = self.0.send(Event::Cancel(why.to_string()));
     }
 
     /// Stops the run at once (what `podsim` does on Ctrl-C): `CANCEL` is

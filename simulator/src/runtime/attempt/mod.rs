@@ -157,7 +157,7 @@ impl<'a> Attempt<'a> {
 
     fn timed_out(&self) -> Ending {
         let limit = self.plan.timeout.unwrap_or_default();
-        Ending::TimedOut(humantime::format_duration(limit).to_string())
+        Ending::TimedOut(crate::duration::format_go_duration(limit))
     }
 
     /// Runs the init containers one after another; the first failure, a
@@ -205,13 +205,17 @@ impl<'a> Attempt<'a> {
                         }
                         break;
                     }
-                    Some(Event::Cancel | Event::Interrupt) => {
+                    Some(Event::Cancel(why)) => {
                         tracker.cancelled = true;
-                        tracker.ending = Some(Ending::Cancelled);
+                        tracker.ending = Some(Ending::Cancelled(why));
+                    }
+                    Some(Event::Interrupt) => {
+                        tracker.cancelled = true;
+                        tracker.ending = Some(Ending::Cancelled(String::new()));
                     }
                     None if cx.cancel_at.is_some_and(|at| at <= Instant::now()) => {
                         tracker.cancelled = true;
-                        tracker.ending = Some(Ending::Cancelled);
+                        tracker.ending = Some(Ending::Cancelled(String::new()));
                     }
                     None => tracker.ending = Some(self.timed_out()),
                     Some(_) => continue,
@@ -320,7 +324,7 @@ impl<'a> Attempt<'a> {
                 Some(Event::ProbeReady { attempt, sidecar }) if attempt == self.n => {
                     tracker.sidecar_ready(sidecar, observer);
                 }
-                Some(Event::Cancel) => tracker.cancel(observer),
+                Some(Event::Cancel(why)) => tracker.cancel(why, observer),
                 Some(Event::Interrupt) => tracker.interrupt(),
                 Some(_) => {}
                 None if hang_at.is_some_and(|at| at <= Instant::now())
@@ -336,7 +340,7 @@ impl<'a> Attempt<'a> {
                     }
                     if cx.cancel_at.is_some_and(|at| at <= now) {
                         cx.cancel_at = None;
-                        tracker.cancel(observer);
+                        tracker.cancel(String::new(), observer);
                     } else if cx.timeout_at.is_some_and(|at| at <= now) {
                         cx.timeout_at = None;
                         tracker.stop(self.timed_out(), observer);

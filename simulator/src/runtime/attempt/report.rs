@@ -60,7 +60,7 @@ pub(super) fn status(
         .collect();
     let ending = tracker.ending.clone().unwrap_or(Ending::Finished);
     RunStatus {
-        conditions: vec![status::condition(&ending, &steps, end)],
+        conditions: vec![status::condition(&plan.name, &ending, &steps, end)],
         pod_name: plan.pod.metadata.name.clone().unwrap_or_default(),
         start_time: Some(status::timestamp(start)),
         completion_time: Some(status::timestamp(end)),

@@ -308,15 +308,16 @@ impl<'a> Tracker<'a> {
 
     /// A graceful cancel request ([`Tracker::stop`] with `Cancelled`); no
     /// further attempt starts.
-    pub fn cancel(&mut self, observer: &mut dyn Observer) {
+    /// `why` is the TaskRun's `spec.statusMessage`.
+    pub fn cancel(&mut self, why: String, observer: &mut dyn Observer) {
         self.cancelled = true;
-        self.stop(Ending::Cancelled, observer);
+        self.stop(Ending::Cancelled(why), observer);
     }
 
     /// A hard stop (Ctrl-C): every container is killed at once.
     pub fn interrupt(&mut self) {
         self.cancelled = true;
-        self.ending = Some(Ending::Cancelled);
+        self.ending = Some(Ending::Cancelled(String::new()));
         write_downward(self.downward, "cancel", "CANCEL");
         self.steps_kill_at = None;
         self.sidecars_kill_at = None;

@@ -3,7 +3,7 @@
 //! `when`, stops scheduling after a failure, runs `finally`, and handles
 //! timeouts and cancellation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime};
 use super::child::skip;
 use super::custom::CustomTasks;
 use super::status::{ChildReference, PipelineRunStatus, SkippedTask};
-use super::summary::{summarise, Ending};
+use super::summary::{Ended, Ending};
 use super::vars::{finally_vars, guard, missing_results, Guard};
 
 mod cancel;
@@ -20,12 +20,11 @@ mod fanout;
 mod launch;
 mod schedule;
 use super::PipelinePlan;
-use crate::customrun::model::{CANCELLED_BY_PIPELINE, CANCELLED_BY_PIPELINE_TIMEOUT};
 use crate::render::RenderOptions;
 use crate::runtime::controller::{ContainerLog, RunOptions};
-use crate::status::{timestamp, Condition, ResultValue, RunStatus};
+use crate::status::{ResultValue, RunStatus};
 use crate::tekton::image::ImageCommands;
-use cancel::cancel_all;
+use cancel::{cancel_all, StopCause};
 pub use cancel::{CancelMode, PipelineCanceller};
 
 /// How the pipeline's TaskRuns run.
@@ -135,6 +134,10 @@ impl PipelineController {
         let mut in_finally = false;
         let mut finally_deadline = None;
         let mut aborted: Option<String> = None;
+        // Tasks a timeout cancelled: upstream counts them as failed.
+        let mut stopped_for_timeout: BTreeSet<(bool, usize)> = BTreeSet::new();
+        // A cancel or pipeline timeout ends the run at once upstream: no later skips.
+        let mut frozen_skips: Option<usize> = None;
         let mut announced = 0;
         loop {
             if !in_finally && !stopping {
@@ -153,7 +156,7 @@ impl PipelineController {
                     // Upstream marks the run failed at once and starts nothing more.
                     stopping = true;
                     stop.store(true, Ordering::SeqCst);
-                    cancel_all(&running, CANCELLED_BY_PIPELINE);
+                    cancel_all(&running, StopCause::Cancelled);
                 }
             }
             let dag_busy = phases.contains(&Phase::Running);
@@ -169,14 +172,17 @@ impl PipelineController {
                         if aborted.is_some() {
                             continue;
                         }
+                        // Upstream's order: stopping, graceful, then the timeouts.
                         let reason = if whole_timed_out {
                             "PipelineRun timeout has been reached"
-                        } else if timed_out {
-                            "PipelineRun Tasks timeout has been reached"
                         } else if cancelled {
                             "PipelineRun was cancelled"
-                        } else if let Some(mode) = graceful.filter(|_| !dag_stopped) {
+                        } else if dag_stopped {
+                            "PipelineRun was stopping"
+                        } else if let Some(mode) = graceful {
                             mode.skip_reason()
+                        } else if timed_out {
+                            "PipelineRun Tasks timeout has been reached"
                         } else {
                             "PipelineRun was stopping"
                         };
@@ -200,7 +206,7 @@ impl PipelineController {
                             Guard::CelFailed(why) => {
                                 aborted = Some(why);
                                 stop.store(true, Ordering::SeqCst);
-                                cancel_all(&running, CANCELLED_BY_PIPELINE);
+                                cancel_all(&running, StopCause::Cancelled);
                                 break;
                             }
                             Guard::Skip(whens) => {
@@ -283,6 +289,8 @@ impl PipelineController {
                         !is_finally && plan.spec.tasks[i].on_error.as_deref() == Some("continue");
                     let phase = if outcome.succeeded {
                         Phase::Succeeded
+                    } else if outcome.cancelled && stopped_for_timeout.contains(&(is_finally, i)) {
+                        Phase::Failed
                     } else if outcome.cancelled {
                         Phase::Cancelled
                     } else if ignored {
@@ -317,15 +325,16 @@ impl PipelineController {
                         graceful = Some(mode);
                         stopping = true;
                         if mode == CancelMode::CancelledRunFinally && !in_finally {
-                            cancel_all(&running, CANCELLED_BY_PIPELINE);
+                            cancel_all(&running, StopCause::Cancelled);
                         }
                     }
                 }
                 Some(Msg::Cancel(CancelMode::Cancelled)) => {
+                    frozen_skips.get_or_insert(skipped.len());
                     cancelled = true;
                     stopping = true;
                     stop.store(true, Ordering::SeqCst);
-                    cancel_all(&running, CANCELLED_BY_PIPELINE);
+                    cancel_all(&running, StopCause::Cancelled);
                 }
                 None => {
                     // A deadline passed: each fires once.
@@ -333,6 +342,7 @@ impl PipelineController {
                     stopping = true;
                     let now = Instant::now();
                     if deadline.is_some_and(|d| now >= d) {
+                        frozen_skips.get_or_insert(skipped.len());
                         whole_timed_out = true;
                         deadline = None;
                         stop.store(true, Ordering::SeqCst);
@@ -343,52 +353,37 @@ impl PipelineController {
                         // Only the tasks' share ran out: finally still runs.
                         tasks_deadline = None;
                     }
-                    cancel_all(&running, CANCELLED_BY_PIPELINE_TIMEOUT);
+                    if let Ok(map) = running.lock() {
+                        stopped_for_timeout.extend(map.keys().copied());
+                    }
+                    cancel_all(&running, StopCause::TimedOut);
                 }
             }
         }
+        if let Some(n) = frozen_skips {
+            skipped.truncate(n);
+        }
         let ending = if cancelled {
             Ending::Cancelled
-        } else if timed_out {
+        } else if whole_timed_out {
             Ending::TimedOut
+        } else if timed_out {
+            Ending::TasksTimedOut
         } else if graceful.is_some() {
             Ending::Graceful
         } else {
             Ending::Finished
         };
-        let (condition_parts, pipeline_results) = summarise(
-            plan,
+        let run = Ended {
             ending,
-            &phases,
-            &finally_phases,
-            skipped.len(),
-            &results,
-        );
-        let (status, reason, message) = match aborted {
-            Some(why) => (
-                "False",
-                "CELEvaluationFailed",
-                format!("Error evaluating CEL {}: {why}", plan.name),
-            ),
-            None => condition_parts,
+            aborted,
+            phases: &phases,
+            finally_phases: &finally_phases,
+            results: &results,
+            started_at,
         };
-        let now = SystemTime::now();
         Outcome {
-            status: PipelineRunStatus {
-                conditions: vec![Condition {
-                    kind: "Succeeded".into(),
-                    status: status.into(),
-                    reason: reason.into(),
-                    message,
-                    last_transition_time: Some(timestamp(now)),
-                }],
-                start_time: timestamp(started_at),
-                completion_time: timestamp(now),
-                child_references: children,
-                skipped_tasks: skipped,
-                results: pipeline_results,
-                pipeline_spec: plan.spec.clone(),
-            },
+            status: run.status(plan, children, skipped),
             tasks: ended,
         }
     }

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
+use std::time::SystemTime;
+
 use super::run::Phase;
-use super::status::PipelineResultValue;
+use super::status::{ChildReference, PipelineResultValue, PipelineRunStatus, SkippedTask};
 use super::substitute_value;
 use super::vars::finally_vars;
 use super::PipelinePlan;
-use crate::status::ResultValue;
+use crate::status::{timestamp, Condition, ResultValue};
 use crate::tekton::model::ParamValue;
 
 /// How the run ended, as the controller saw it.
@@ -16,19 +18,81 @@ use crate::tekton::model::ParamValue;
 pub enum Ending {
     /// Every task ended by itself.
     Finished,
-    /// A timeout fired.
+    /// The run's own timeout (`timeouts.pipeline`) fired.
     TimedOut,
+    /// `timeouts.tasks` or `timeouts.finally` fired: the run fails with the
+    /// task counts (the tasks it cancelled count as failed).
+    TasksTimedOut,
     /// The run was cancelled.
     Cancelled,
     /// `CancelledRunFinally` or `StoppedRunFinally`: finally ran.
     Graceful,
 }
 
+/// What the scheduling loop knows once a PipelineRun is over.
+pub(super) struct Ended<'a> {
+    /// How it ended.
+    pub ending: Ending,
+    /// Why it failed at once (a CEL `when` that could not be evaluated).
+    pub aborted: Option<String>,
+    /// The DAG tasks' phases.
+    pub phases: &'a [Phase],
+    /// The finally tasks' phases.
+    pub finally_phases: &'a [Phase],
+    /// The results of the tasks that ran, by task.
+    pub results: &'a BTreeMap<String, Vec<ResultValue>>,
+    /// When the run started.
+    pub started_at: SystemTime,
+}
+
+impl Ended<'_> {
+    /// The run's status, with its `children` and `skipped` tasks.
+    pub(super) fn status(
+        &self,
+        plan: &PipelinePlan,
+        children: Vec<ChildReference>,
+        skipped: Vec<SkippedTask>,
+    ) -> PipelineRunStatus {
+        let (condition, results) = summarise(
+            plan,
+            self.ending,
+            self.phases,
+            self.finally_phases,
+            skipped.len(),
+            self.results,
+        );
+        let (status, reason, message) = match &self.aborted {
+            Some(why) => (
+                "False",
+                "CELEvaluationFailed",
+                format!("Error evaluating CEL {}: {why}", plan.name),
+            ),
+            None => condition,
+        };
+        let now = SystemTime::now();
+        PipelineRunStatus {
+            conditions: vec![Condition {
+                kind: "Succeeded".into(),
+                status: status.into(),
+                reason: reason.into(),
+                message,
+                last_transition_time: Some(timestamp(now)),
+            }],
+            start_time: timestamp(self.started_at),
+            completion_time: timestamp(now),
+            child_references: children,
+            skipped_tasks: skipped,
+            results,
+            pipeline_spec: plan.spec.clone(),
+        }
+    }
+}
+
 /// The condition's (status, reason, message) and the pipeline results, from
 /// the phases of the DAG and finally tasks, the number of skipped tasks and
 /// the results of the tasks that ran. Results that refer to a task that
 /// produced nothing are left out.
-pub(super) fn summarise(
+fn summarise(
     plan: &PipelinePlan,
     ending: Ending,
     phases: &[Phase],
@@ -70,10 +134,12 @@ pub(super) fn summarise(
             "False",
             "PipelineRunTimeout",
             format!(
-                "PipelineRun {:?} failed to finish within the timeout",
-                plan.name
+                "PipelineRun {:?} failed to finish within {:?}",
+                plan.name,
+                crate::duration::format_go_duration(plan.timeout.unwrap_or_default())
             ),
         ),
+        Ending::TasksTimedOut => ("False", "Failed", counts),
         Ending::Graceful if failed > 0 => ("False", "Failed", counts),
         Ending::Graceful => (
             "False",

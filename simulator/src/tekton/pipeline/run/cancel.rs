@@ -5,6 +5,7 @@
 use std::sync::mpsc::Sender;
 
 use super::Msg;
+use crate::customrun::model::{CANCELLED_BY_PIPELINE, CANCELLED_BY_PIPELINE_TIMEOUT};
 
 /// How a PipelineRun is cancelled: the values of a PipelineRun's
 /// `spec.status` that end it, with upstream's semantics.
@@ -56,9 +57,41 @@ impl PipelineCanceller {
     }
 }
 
-/// Stops every running task; `message` is a CustomRun's statusMessage.
-pub(super) fn cancel_all(running: &super::launch::Running, message: &str) {
+/// Why the pipeline controller stops the tasks it runs: the
+/// `spec.statusMessage` upstream's gives their TaskRuns and CustomRuns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StopCause {
+    /// The PipelineRun was cancelled (or failed at once).
+    Cancelled,
+    /// One of the PipelineRun's timeouts fired.
+    TimedOut,
+}
+
+impl StopCause {
+    /// A TaskRun's statusMessage.
+    pub(super) fn task_run(self) -> &'static str {
+        match self {
+            StopCause::Cancelled => {
+                "TaskRun cancelled as the PipelineRun it belongs to has been cancelled."
+            }
+            StopCause::TimedOut => {
+                "TaskRun cancelled as the PipelineRun it belongs to has timed out."
+            }
+        }
+    }
+
+    /// A CustomRun's statusMessage.
+    pub(super) fn custom_run(self) -> &'static str {
+        match self {
+            StopCause::Cancelled => CANCELLED_BY_PIPELINE,
+            StopCause::TimedOut => CANCELLED_BY_PIPELINE_TIMEOUT,
+        }
+    }
+}
+
+/// Stops every running task for `cause`.
+pub(super) fn cancel_all(running: &super::launch::Running, cause: StopCause) {
     if let Ok(map) = running.lock() {
-        map.values().for_each(|s| s.stop(message));
+        map.values().for_each(|s| s.stop(cause));
     }
 }

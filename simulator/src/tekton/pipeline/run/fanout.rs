@@ -90,7 +90,8 @@ impl PipelineController {
             map.insert((at.is_finally, at.index), Stopper::Many(cancellers.clone()));
         }
         if stop.load(Ordering::SeqCst) {
-            cancellers.iter().for_each(|c| c.cancel());
+            let why = super::cancel::StopCause::Cancelled.task_run();
+            cancellers.iter().for_each(|c| c.cancel_with(why));
         }
         let total = prepared_all.len();
         for (k, prepared) in prepared_all {

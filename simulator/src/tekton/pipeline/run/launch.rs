@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::cancel::StopCause;
 use super::{Msg, PipelineController, Settings, TaskOutcome};
 use crate::plan::RunPlan;
 use crate::runtime::controller::{Canceller, Controller, Observer, State};
@@ -28,12 +29,12 @@ pub(super) enum Stopper {
 }
 
 impl Stopper {
-    /// Cancels the task; `message` is the CustomRun's statusMessage.
-    pub(super) fn stop(&self, message: &str) {
+    /// Cancels the task with the statusMessage of `cause`.
+    pub(super) fn stop(&self, cause: StopCause) {
         match self {
-            Stopper::TaskRun(c) => c.cancel(),
-            Stopper::Custom(c) => c.cancel(message),
-            Stopper::Many(all) => all.iter().for_each(Canceller::cancel),
+            Stopper::TaskRun(c) => c.cancel_with(cause.task_run()),
+            Stopper::Custom(c) => c.cancel(cause.custom_run()),
+            Stopper::Many(all) => all.iter().for_each(|c| c.cancel_with(cause.task_run())),
         }
     }
 }
@@ -110,7 +111,7 @@ impl PipelineController {
                     map.insert((is_finally, index), Stopper::Custom(cancel.clone()));
                 }
                 if stop.load(Ordering::SeqCst) {
-                    cancel.cancel(crate::customrun::model::CANCELLED_BY_PIPELINE);
+                    cancel.cancel(StopCause::Cancelled.custom_run());
                 }
                 let task_name = task.name.clone();
                 let progress = settings.progress;
@@ -166,7 +167,9 @@ impl PipelineController {
             );
         }
         if stop.load(Ordering::SeqCst) {
-            controller.canceller().cancel();
+            controller
+                .canceller()
+                .cancel_with(StopCause::Cancelled.task_run());
         }
         let progress = settings.progress;
         let task_label = task.name.clone();
