@@ -92,9 +92,8 @@ pub fn play(
     let mut kill_at: Option<Instant> = None;
     let mut ready = vec![false; plan.sidecars.len()];
     let mut next_probe = vec![start; plan.sidecars.len()];
-    // With no sidecars the first pass writes `ready` at once: the first
-    // step waits for it either way.
-    let mut ready_written = !plan.has_downward && plan.sidecars.is_empty();
+    // With no sidecars the backends set `ready` before the Pod starts.
+    let mut ready_written = plan.sidecars.is_empty();
     loop {
         let now = Instant::now();
         if ending.is_none() {

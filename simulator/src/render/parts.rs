@@ -67,7 +67,8 @@ pub(super) fn sidecar_container(
 }
 
 /// Mounts every step gets unless it mounts something at that path itself:
-/// (volume, path, read-only), in upstream's order.
+/// (volume, path, read-only), in upstream's order; their volumes are listed
+/// in the Pod with the binary's after the others (and the scripts').
 pub(super) const IMPLICIT_MOUNTS: [(&str, &str, bool); 6] = [
     ("tekton-internal-bin", "/tekton/bin", true),
     ("tekton-internal-workspace", "/workspace", false),
@@ -94,20 +95,15 @@ pub(super) fn same_path(a: &str, b: &str) -> bool {
 /// the binary, the downward volume, each step's creds and run volumes, then
 /// the Task's own.
 pub(super) fn volumes(scenario: &Scenario, has_scripts: bool) -> Vec<Volume> {
-    let mut volumes: Vec<Volume> = [
-        "tekton-internal-workspace",
-        "tekton-internal-home",
-        "tekton-internal-results",
-        "tekton-internal-steps",
-        "tekton-internal-artifacts",
-    ]
-    .into_iter()
-    .map(|name| empty_dir(name.to_string(), None))
-    .collect();
+    let [bin, implicit @ ..] = IMPLICIT_MOUNTS;
+    let mut volumes: Vec<Volume> = implicit
+        .iter()
+        .map(|(name, _, _)| empty_dir(name.to_string(), None))
+        .collect();
     if has_scripts {
         volumes.push(empty_dir("tekton-internal-scripts".to_string(), None));
     }
-    volumes.push(empty_dir("tekton-internal-bin".to_string(), None));
+    volumes.push(empty_dir(bin.0.to_string(), None));
     volumes.push(Volume {
         name: DOWNWARD_VOLUME.to_string(),
         downward_api: Some(DownwardAPIVolumeSource {
