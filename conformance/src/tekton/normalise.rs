@@ -11,6 +11,8 @@
 //! termination message: timestamps, and the results that `results` already
 //! shows). Empty values (`null`, `""`, `{}`, `[]`) are dropped, as Go's
 //! `omitempty` does. Image digests inside strings become `sha256:<digest>`.
+//! The TaskRuns of a matrixed task are put in index order (upstream's order
+//! among them is random).
 //! Everything else is kept: conditions with reason and message, results,
 //! childReferences, skippedTasks with reasons and `when` expressions, each
 //! step's name, container, exit code and reason, retriesStatus.
@@ -62,6 +64,9 @@ pub fn normalise(value: &mut Value) {
             if let Some(Value::Object(terminated)) = map.get_mut("terminated") {
                 terminated.remove("message");
             }
+            if let Some(Value::Array(children)) = map.get_mut("childReferences") {
+                matrix_in_index_order(children);
+            }
             for v in map.values_mut() {
                 normalise(v);
             }
@@ -75,6 +80,30 @@ pub fn normalise(value: &mut Value) {
         Value::String(s) => *s = mask_digests(s),
         _ => {}
     }
+}
+
+/// Puts the TaskRuns of each matrixed pipeline task in index order
+/// (`<run>-<task>-0`, `-1`...), each task where its first one was. Upstream
+/// rebuilds `childReferences` from a Go map on every reconcile and takes a
+/// matrixed task's TaskRun order from it: that order is random.
+fn matrix_in_index_order(children: &mut [Value]) {
+    let task = |c: &Value| {
+        c["pipelineTaskName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let firsts: Vec<String> = children.iter().map(task).collect();
+    let index = |c: &Value| {
+        let name = c["name"].as_str().unwrap_or_default();
+        let suffix = name.rsplit_once('-').map_or("", |(_, s)| s);
+        suffix.parse::<usize>().unwrap_or(0)
+    };
+    children.sort_by_key(|c| {
+        let t = task(c);
+        let first = firsts.iter().position(|f| *f == t).unwrap_or(0);
+        (first, index(c))
+    });
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -111,6 +140,25 @@ fn mask_digests(text: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_matrixed_tasks_children_are_compared_in_index_order() {
+        let child = |name: &str, task: &str| json!({"name": name, "pipelineTaskName": task});
+        let status = json!({"childReferences": [
+            child("pr-build-2", "build"), child("pr-build-10", "build"),
+            child("pr-build-0", "build"), child("pr-report", "report")]});
+        let doc = observed(&status, None);
+        let names: Vec<&str> = doc["status"]["childReferences"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            names,
+            ["pr-build-0", "pr-build-2", "pr-build-10", "pr-report"]
+        );
+    }
 
     #[test]
     fn times_identities_and_echoes_go_reasons_and_results_stay() {

@@ -10,7 +10,7 @@ use super::{substitute_value, PipelinePlan, Runs};
 use crate::render::RenderOptions;
 use crate::tekton::image::ImageCommands;
 use crate::tekton::model::{
-    Meta, Param, PipelineTask, TaskRun, TaskRunSpec, When, WorkspaceBinding,
+    Meta, Param, ParamValue, PipelineTask, TaskRun, TaskRunSpec, When, WorkspaceBinding,
 };
 use crate::tekton::substitute::Vars;
 use crate::tekton::taskrun::{prepare, Context, Prepared};
@@ -43,14 +43,7 @@ pub fn task_run_named(
     let Runs::Task(spec, task_name) = runs else {
         return Err("a custom task has no Pod".to_string());
     };
-    let params: Vec<Param> = task
-        .params
-        .iter()
-        .map(|p| Param {
-            name: p.name.clone(),
-            value: substitute_value(&p.value, vars),
-        })
-        .collect();
+    let params = substituted(&task.params, vars);
     let mut context = Context {
         images: images.clone(),
         features: plan.features.clone(),
@@ -189,17 +182,30 @@ pub(super) fn child(
     runs: &Runs,
     vars: &Vars,
 ) -> ChildReference {
-    child_named(task, runs, format!("{}-{}", plan.name, task.name), vars)
+    let name = format!("{}-{}", plan.name, task.name);
+    child_named(task, runs, name, vars, &substituted(&task.params, vars))
 }
 
-/// The child reference of a run named `name` of `task`.
-/// Like upstream, it carries the task's `when` expressions, substituted with
-/// `vars`.
+/// `params` with `vars` substituted into their values.
+pub(super) fn substituted(params: &[Param], vars: &Vars) -> Vec<Param> {
+    params
+        .iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            value: substitute_value(&p.value, vars),
+        })
+        .collect()
+}
+
+/// The child reference of a run named `name` of `task`, whose params are
+/// `params` (substituted). Like upstream, it carries the task's `when`
+/// expressions, substituted with `vars`, and its [`display_name`].
 pub(super) fn child_named(
     task: &PipelineTask,
     runs: &Runs,
     name: String,
     vars: &Vars,
+    params: &[Param],
 ) -> ChildReference {
     ChildReference {
         api_version: match runs {
@@ -213,5 +219,38 @@ pub(super) fn child_named(
         name,
         pipeline_task_name: task.name.clone(),
         when_expressions: task.when.iter().map(|w| vars.apply_when(w)).collect(),
+        display_name: display_name(task, params, vars),
     }
+}
+
+/// Upstream's `displayName` of a child whose params are `params`: the
+/// pipeline task's `displayName`; for a matrixed task, the names of the
+/// `include` entries whose every param the child has with that value,
+/// joined by spaces, instead when there are any. Both are substituted with
+/// the pipeline's `vars`, then with the child's string params.
+fn display_name(task: &PipelineTask, params: &[Param], vars: &Vars) -> Option<String> {
+    let mut own = Vars::default();
+    for p in params
+        .iter()
+        .filter(|p| matches!(p.value, ParamValue::String(_)))
+    {
+        own.param(&p.name, p.value.clone());
+    }
+    let has = |p: &Param| {
+        let value = substitute_value(&p.value, vars);
+        params.iter().any(|q| q.name == p.name && q.value == value)
+    };
+    let included: Vec<String> = task
+        .matrix
+        .iter()
+        .flat_map(|m| &m.include)
+        .filter(|i| i.params.iter().all(has))
+        .filter_map(|i| i.name.as_deref().filter(|n| !n.is_empty()))
+        .map(|n| own.apply(&vars.apply(n)))
+        .collect();
+    if !included.is_empty() {
+        return Some(included.join(" ").trim().to_string());
+    }
+    let own_name = task.display_name.as_deref().filter(|n| !n.is_empty())?;
+    Some(own.apply(&vars.apply(own_name)))
 }

@@ -143,7 +143,7 @@ fn result_refs(task: &crate::tekton::model::PipelineTask) -> Vec<String> {
 }
 
 fn render_static(plan: &PipelinePlan, render: &RenderOptions, images: &ImageCommands) -> ExitCode {
-    use super::matrix::{fan_out, params_of};
+    use super::matrix::{params_of, task_runs};
     let vars = super::vars::task_vars(plan, &Default::default());
     let mut out = String::new();
     let tasks = plan.spec.tasks.iter().zip(&plan.tasks);
@@ -163,7 +163,7 @@ fn render_static(plan: &PipelinePlan, render: &RenderOptions, images: &ImageComm
                 format!("{}-{}", plan.name, task.name),
                 task.clone(),
             )],
-            Some(m) => match fan_out(m, &vars) {
+            Some(m) => match task_runs(m, &vars) {
                 Ok(combos) => combos
                     .iter()
                     .enumerate()

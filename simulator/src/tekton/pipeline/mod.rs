@@ -14,6 +14,7 @@ pub mod run;
 pub mod status;
 pub mod summary;
 pub mod taskrunspec;
+pub mod validate;
 pub mod vars;
 
 use std::collections::BTreeMap;
@@ -226,8 +227,16 @@ pub fn prepare(
         let Some(m) = &task.matrix else { continue };
         let uses_results = serde_json::to_string(m).is_ok_and(|t| t.contains("$(tasks."));
         if !uses_results {
-            if let Err(e) = matrix::fan_out(m, &params) {
-                problems.push(format!("{at}: pipeline task {:?}: {e}", task.name));
+            match matrix::fan_out(m, &params) {
+                Err(e) => problems.push(format!("{at}: pipeline task {:?}: {e}", task.name)),
+                Ok(_) => {
+                    if let Some(why) = matrix::miscounted(m, &params) {
+                        eprintln!(
+                            "podsim: warning: {at}: pipeline task {:?}: {why}",
+                            task.name
+                        );
+                    }
+                }
             }
         }
     }

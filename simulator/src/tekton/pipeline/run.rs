@@ -112,8 +112,16 @@ impl PipelineController {
     /// Runs `plan` to the end. Every TaskRun started has ended when this
     /// returns. A task that cannot be prepared (a result it needs is
     /// missing, a param of the wrong type) fails with the reason in the
-    /// status message.
+    /// status message; a PipelineRun whose pipeline tasks' params do not fit
+    /// their Tasks fails before anything runs, as upstream's does.
     pub fn run(&self, plan: &PipelinePlan, settings: &Settings) -> Outcome {
+        if let Some(message) = super::validate::pipeline_run(plan) {
+            let status = super::summary::invalid(plan, message);
+            return Outcome {
+                status,
+                tasks: Vec::new(),
+            };
+        }
         let started_at = SystemTime::now();
         let start = Instant::now();
         let mut deadline = plan.timeout.map(|t| start + t);

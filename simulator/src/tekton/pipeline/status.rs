@@ -44,6 +44,9 @@ pub struct ChildReference {
     /// The task's `when` expressions, substituted, which allowed it to run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub when_expressions: Vec<When>,
+    /// The pipeline task's `displayName` (or its matrix include names), substituted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
 }
 
 /// One entry of `skippedTasks`.

@@ -69,22 +69,42 @@ impl Ended<'_> {
             ),
             None => condition,
         };
-        let now = SystemTime::now();
-        PipelineRunStatus {
-            conditions: vec![Condition {
-                kind: "Succeeded".into(),
-                status: status.into(),
-                reason: reason.into(),
-                message,
-                last_transition_time: Some(timestamp(now)),
-            }],
-            start_time: timestamp(self.started_at),
-            completion_time: timestamp(now),
-            child_references: children,
-            skipped_tasks: skipped,
-            results,
-            pipeline_spec: plan.spec.clone(),
-        }
+        let mut run = ended(plan, self.started_at, (status, reason, message));
+        run.child_references = children;
+        run.skipped_tasks = skipped;
+        run.results = results;
+        run
+    }
+}
+
+/// The status of a PipelineRun that failed upstream's parameter check
+/// before anything ran ([`super::validate`]).
+pub(super) fn invalid(plan: &PipelinePlan, message: String) -> PipelineRunStatus {
+    let condition = ("False", super::validate::PIPELINE_INVALID, message);
+    ended(plan, SystemTime::now(), condition)
+}
+
+/// An ended PipelineRun's status with `condition` and no children.
+fn ended(
+    plan: &PipelinePlan,
+    started_at: SystemTime,
+    (status, reason, message): (&str, &str, String),
+) -> PipelineRunStatus {
+    let now = SystemTime::now();
+    PipelineRunStatus {
+        conditions: vec![Condition {
+            kind: "Succeeded".into(),
+            status: status.into(),
+            reason: reason.into(),
+            message,
+            last_transition_time: Some(timestamp(now)),
+        }],
+        start_time: timestamp(started_at),
+        completion_time: timestamp(now),
+        child_references: Vec::new(),
+        skipped_tasks: Vec::new(),
+        results: Vec::new(),
+        pipeline_spec: plan.spec.clone(),
     }
 }
 

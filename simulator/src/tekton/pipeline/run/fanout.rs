@@ -10,10 +10,12 @@ use std::time::Instant;
 use super::launch::{failed, run_task_run, Running, Stopper};
 use super::{Msg, PipelineController, Settings, TaskOutcome};
 use crate::runtime::controller::Controller;
+use crate::status::RunStatus;
 use crate::tekton::model::{Matrix, PipelineTask};
-use crate::tekton::pipeline::child::{child_named, task_run_named};
-use crate::tekton::pipeline::matrix::{fan_out, params_of};
+use crate::tekton::pipeline::child::{child_named, substituted, task_run_named};
+use crate::tekton::pipeline::matrix::{params_of, task_runs};
 use crate::tekton::pipeline::status::ChildReference;
+use crate::tekton::pipeline::validate;
 use crate::tekton::pipeline::{PipelinePlan, Runs};
 use crate::tekton::substitute::Vars;
 
@@ -54,7 +56,7 @@ impl PipelineController {
                 "matrix on a custom task is not supported by podsim".into(),
             )]);
         }
-        let combos = match fan_out(matrix, vars) {
+        let combos = match task_runs(matrix, vars) {
             Ok(c) => c,
             Err(e) => return report(vec![failed(&task.name, e)]),
         };
@@ -65,10 +67,15 @@ impl PipelineController {
         super::launch::announce(settings.progress, at.start, format_args!("{what}"));
         for (k, combo) in combos.iter().enumerate() {
             let name = format!("{}-{}-{k}", plan.name, task.name);
-            children.push(child_named(task, runs, name.clone(), vars));
             let mut one = task.clone();
             one.params = params_of(&task.params, combo);
             one.matrix = None;
+            let params = substituted(&one.params, vars);
+            children.push(child_named(task, runs, name.clone(), vars, &params));
+            if let Some(status) = validate::task_run(task, runs, &name, &params) {
+                prepared_all.push((k, Err(Prepare::Invalid(status))));
+                continue;
+            }
             match task_run_named(
                 plan,
                 &one,
@@ -83,7 +90,7 @@ impl PipelineController {
                     cancellers.push(controller.canceller());
                     prepared_all.push((k, Ok((controller, p))));
                 }
-                Err(e) => prepared_all.push((k, Err(e))),
+                Err(e) => prepared_all.push((k, Err(Prepare::Failed(e)))),
             }
         }
         if let Ok(mut map) = running.lock() {
@@ -101,7 +108,8 @@ impl PipelineController {
             let start = at.start;
             std::thread::spawn(move || {
                 let outcome = match prepared {
-                    Err(e) => failed(&label, e),
+                    Err(Prepare::Failed(e)) => failed(&label, e),
+                    Err(Prepare::Invalid(status)) => invalid(label, status),
                     Ok((controller, prepared)) => {
                         run_task_run(controller, &prepared.plan, label, progress, start)
                     }
@@ -118,6 +126,22 @@ impl PipelineController {
             let _ = tx.send(Msg::Matrix(index, is_finally, name, outcomes));
         });
     }
+}
+
+/// Why a combination's TaskRun did not start.
+enum Prepare {
+    /// podsim could not prepare it (the message says why).
+    Failed(String),
+    /// Upstream's controller would create it and fail its validation.
+    Invalid(RunStatus),
+}
+
+/// The outcome of a TaskRun that failed upstream's validation.
+fn invalid(label: String, status: RunStatus) -> TaskOutcome {
+    let message = status.conditions.first().map(|c| c.message.clone());
+    let mut outcome = failed(&label, message.unwrap_or_default());
+    outcome.status = Some(status);
+    outcome
 }
 
 /// One outcome for a matrixed task: succeeded when every TaskRun did,

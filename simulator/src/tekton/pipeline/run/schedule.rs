@@ -72,9 +72,10 @@ impl PipelineController {
                     changed = true;
                     continue;
                 }
-                let empty = task.matrix.as_ref().is_some_and(|m| {
-                    crate::tekton::pipeline::matrix::fan_out(m, &vars).is_ok_and(|c| c.is_empty())
-                });
+                let empty = task
+                    .matrix
+                    .as_ref()
+                    .is_some_and(|m| crate::tekton::pipeline::matrix::has_empty_array(m, &vars));
                 if empty {
                     phases[i] = Phase::Skipped;
                     skipped.push(skip(

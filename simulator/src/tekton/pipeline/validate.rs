@@ -1,0 +1,132 @@
+//! The parameter check upstream's controller makes of every pipeline task
+//! before a PipelineRun starts (`ValidateResolvedTask`), and again of each
+//! TaskRun it creates: every param the Task declares without a default is
+//! given (by the pipeline task or its matrix), and every given param has
+//! the declared type. A PipelineRun failing it ends at once as
+//! `PipelineValidationFailed` with nothing run; a TaskRun failing it (the
+//! extra TaskRun of an upstream matrix miscount) as `TaskRunValidationFailed`.
+
+use super::{substitute_value, PipelinePlan, Runs};
+use crate::status::{Condition, RunStatus};
+use crate::tekton::model::{Param, ParamValue, PipelineTask, TaskSpec};
+
+/// Upstream's reason for a PipelineRun that fails the check.
+pub const PIPELINE_INVALID: &str = "PipelineValidationFailed";
+/// Upstream's reason for a TaskRun that fails it.
+pub const TASK_RUN_INVALID: &str = "TaskRunValidationFailed";
+
+/// The message of the first pipeline task (DAG, then finally) whose params
+/// do not fit its Task, worded as upstream's PipelineRun condition.
+pub fn pipeline_run(plan: &PipelinePlan) -> Option<String> {
+    let vars = super::vars::task_vars(plan, &Default::default());
+    let tasks = plan.spec.tasks.iter().zip(&plan.tasks);
+    let finally = plan.spec.finally.iter().zip(&plan.finally);
+    tasks.chain(finally).find_map(|(task, runs)| {
+        let Runs::Task(spec, name) = runs else {
+            return None;
+        };
+        // Upstream names the Task only when the pipeline task refers to one.
+        let task_name = if task.task_ref.is_some() { name } else { "" };
+        let matrix = task.matrix.iter().flat_map(|m| {
+            m.params
+                .iter()
+                .chain(m.include.iter().flat_map(|i| i.params.iter()))
+        });
+        let given: Vec<Param> = task
+            .params
+            .iter()
+            .map(|p| Param {
+                name: p.name.clone(),
+                value: substitute_value(&p.value, &vars),
+            })
+            .collect();
+        let problem = params(spec, &given, &matrix.collect::<Vec<_>>())?;
+        Some(format!(
+            "[User error] Validation failed for pipelinerun {} with error invalid input params for task {task_name}: {problem}",
+            plan.name
+        ))
+    })
+}
+
+/// The status of TaskRun `name` (of `task`, with `given` params) when its
+/// params do not fit its Task: upstream's `TaskRunValidationFailed`.
+pub fn task_run(
+    task: &PipelineTask,
+    runs: &Runs,
+    name: &str,
+    given: &[Param],
+) -> Option<RunStatus> {
+    let Runs::Task(spec, task_name) = runs else {
+        return None;
+    };
+    let problem = params(spec, given, &[])?;
+    let task_name = if task.task_ref.is_some() {
+        task_name
+    } else {
+        name
+    };
+    Some(RunStatus {
+        conditions: vec![Condition {
+            kind: "Succeeded".into(),
+            status: "False".into(),
+            reason: TASK_RUN_INVALID.into(),
+            message: format!("[User error] invalid input params for task {task_name}: {problem}"),
+            last_transition_time: Some(crate::status::timestamp(std::time::SystemTime::now())),
+        }],
+        pod_name: String::new(),
+        start_time: None,
+        completion_time: None,
+        steps: Vec::new(),
+        sidecars: Vec::new(),
+        results: Vec::new(),
+        retries_status: Vec::new(),
+    })
+}
+
+/// What upstream's `validateParams` finds wrong with `given` and `matrix`
+/// params for `spec`, in its words; `None` when they fit.
+fn params(spec: &TaskSpec, given: &[Param], matrix: &[&Param]) -> Option<String> {
+    let provided =
+        |name: &str| given.iter().any(|p| p.name == name) || matrix.iter().any(|p| p.name == name);
+    let missing: Vec<&str> = spec
+        .params
+        .iter()
+        .filter(|d| d.default.is_none() && !provided(&d.name))
+        .map(|d| d.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "missing values for these params which have no default values: [{}]",
+            missing.join(" ")
+        ));
+    }
+    let declared = |name: &str| {
+        spec.params
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| d.kind.as_deref().unwrap_or("string"))
+    };
+    let mut wrong: Vec<&str> = Vec::new();
+    for p in given {
+        let Some(want) = declared(&p.name) else {
+            continue;
+        };
+        // A reference left for the run to resolve may still become an
+        // array or object (`$(tasks.t.results.r[*])`).
+        let pending = matches!(&p.value, ParamValue::String(s) if s.contains("$("));
+        if p.value.kind() != want && !(pending && want != "string") {
+            wrong.push(&p.name);
+        }
+    }
+    for p in matrix {
+        if declared(&p.name).is_some_and(|want| want != "string") {
+            wrong.push(&p.name);
+        }
+    }
+    (!wrong.is_empty()).then(|| {
+        format!(
+            "param types don't match the user-specified type: [{}]",
+            wrong.join(" ")
+        )
+    })
+}
