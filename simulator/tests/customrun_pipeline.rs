@@ -320,3 +320,80 @@ spec:
             "pipeline task approve: this custom task does not support spec.timeout",
         ));
 }
+
+#[test]
+fn a_matrixed_custom_task_runs_one_customrun_per_combination() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: mw}
+spec:
+  pipelineSpec:
+    tasks:
+      - name: waits
+        taskRef: {apiVersion: wait.testing.tekton.dev/v1beta1, kind: Wait}
+        matrix:
+          params: [{name: duration, value: [10ms, 20ms]}]
+          include: [{name: quick, params: [{name: duration, value: 10ms}]}]
+      - name: after
+        runAfter: [waits]
+        taskSpec:
+          steps: [{name: s, image: busybox, script: 'true'}]
+",
+    );
+    let out = podsim()
+        .args(["run", "-q", "-o", "json"])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status = status_of(&out);
+    let refs = status["childReferences"].as_array().expect("children");
+    let customs: Vec<_> = refs.iter().filter(|r| r["kind"] == "CustomRun").collect();
+    assert_eq!(customs.len(), 2, "{refs:?}");
+    assert_eq!(customs[0]["name"], "mw-waits-0");
+    assert_eq!(customs[0]["apiVersion"], "tekton.dev/v1beta1");
+    assert_eq!(customs[0]["displayName"], "quick");
+    assert!(customs[1].get("displayName").is_none());
+    assert_eq!(
+        status["conditions"][0]["message"],
+        "Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0"
+    );
+}
+
+#[test]
+fn cancelling_a_pipeline_cancels_every_customrun_of_a_matrix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: mc}
+spec:
+  pipelineSpec:
+    tasks:
+      - name: waits
+        taskRef: {apiVersion: wait.testing.tekton.dev/v1beta1, kind: Wait}
+        matrix:
+          params: [{name: duration, value: [30s, 40s]}]
+",
+    );
+    let out = podsim()
+        .args(["run", "-q", "-o", "json", "--cancel-after", "200ms"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let status = status_of(&out);
+    assert_eq!(status["conditions"][0]["reason"], "Cancelled");
+    assert_eq!(
+        status["conditions"][0]["message"],
+        "PipelineRun \"mc\" was cancelled"
+    );
+}

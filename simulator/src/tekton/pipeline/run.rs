@@ -16,6 +16,7 @@ use super::summary::{Ended, Ending};
 use super::vars::{finally_vars, guard, missing_results, Guard};
 
 mod cancel;
+mod custom;
 mod fanout;
 mod launch;
 mod schedule;

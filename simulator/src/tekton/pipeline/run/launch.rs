@@ -11,21 +11,22 @@ use super::cancel::StopCause;
 use super::{Msg, PipelineController, Settings, TaskOutcome};
 use crate::plan::RunPlan;
 use crate::runtime::controller::{Canceller, Controller, Observer, State};
-use crate::tekton::model::{Param, PipelineTask};
-use crate::tekton::pipeline::child::{child, task_run_for};
-use crate::tekton::pipeline::custom::{CancelRequest, CustomRunRequest};
+use crate::tekton::model::PipelineTask;
+use crate::tekton::pipeline::child::{child, substituted, task_run_for};
+use crate::tekton::pipeline::custom::CancelRequest;
 use crate::tekton::pipeline::status::{ChildReference, SkippedTask};
-use crate::tekton::pipeline::{substitute_value, PipelinePlan, Runs};
+use crate::tekton::pipeline::{PipelinePlan, Runs};
 use crate::tekton::substitute::Vars;
 
 /// How the pipeline controller stops one running task.
+#[derive(Clone)]
 pub(super) enum Stopper {
     /// A TaskRun: its runtime controller's canceller.
     TaskRun(Canceller),
     /// A CustomRun: `spec.status: RunCancelled` with a statusMessage.
     Custom(Arc<CancelRequest>),
-    /// The TaskRuns of a matrixed task.
-    Many(Vec<Canceller>),
+    /// The TaskRuns or CustomRuns of a matrixed task.
+    Many(Vec<Stopper>),
 }
 
 impl Stopper {
@@ -34,7 +35,7 @@ impl Stopper {
         match self {
             Stopper::TaskRun(c) => c.cancel_with(cause.task_run()),
             Stopper::Custom(c) => c.cancel(cause.custom_run()),
-            Stopper::Many(all) => all.iter().for_each(|c| c.cancel_with(cause.task_run())),
+            Stopper::Many(all) => all.iter().for_each(|s| s.stop(cause)),
         }
     }
 }
@@ -78,79 +79,23 @@ impl PipelineController {
                 format_args!("{} started (TaskRun {name})", task.name),
             );
         }
-        let params: Vec<Param> = task
-            .params
-            .iter()
-            .map(|p| Param {
-                name: p.name.clone(),
-                value: substitute_value(&p.value, vars),
-            })
-            .collect();
         let fail = |error: String| failed(&task.name, error);
-        if let Runs::Custom {
-            api_version,
-            kind,
-            reference,
-            spec,
-        } = runs
-        {
-            {
-                let request = CustomRunRequest {
-                    name,
-                    api_version: api_version.clone(),
-                    kind: kind.clone(),
-                    reference: reference.clone(),
-                    spec: spec.clone(),
-                    params,
-                    retries: task.retries,
-                    timeout: task.timeout.clone(),
-                };
-                let custom = settings.custom.clone();
-                let cancel = Arc::new(CancelRequest::default());
-                if let Ok(mut map) = running.lock() {
-                    map.insert((is_finally, index), Stopper::Custom(cancel.clone()));
-                }
-                if stop.load(Ordering::SeqCst) {
-                    cancel.cancel(StopCause::Cancelled.custom_run());
-                }
-                let task_name = task.name.clone();
-                let progress = settings.progress;
-                let started = format_args!("{task_name}/customrun {} started", request.name);
-                announce(progress, start, started);
-                std::thread::spawn(move || {
-                    let result = custom.run(&request, cancel);
-                    let how = match &result {
-                        Ok(o) => o.reason.as_str(),
-                        Err(_) => "not run",
-                    };
-                    announce(progress, start, format_args!("{task_name}/customrun {how}"));
-                    let outcome = match result {
-                        Ok(o) => TaskOutcome {
-                            task: task_name,
-                            status: None,
-                            succeeded: o.succeeded,
-                            cancelled: o.reason.contains("Cancel"),
-                            error: (!o.succeeded).then_some(o.message),
-                            results: o.results,
-                            logs: Vec::new(),
-                            matrix: false,
-                        },
-                        Err(e) => TaskOutcome {
-                            task: task_name,
-                            status: None,
-                            succeeded: false,
-                            cancelled: false,
-                            error: Some(e),
-                            results: Vec::new(),
-                            logs: Vec::new(),
-                            matrix: false,
-                        },
-                    };
-                    let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
-                });
-                return;
+        let params = substituted(&task.params, vars);
+        let timeout = task.timeout.clone();
+        if let Some(request) = super::custom::request(runs, name, params, task.retries, timeout) {
+            let cancel = Arc::new(CancelRequest::default());
+            if let Ok(mut map) = running.lock() {
+                map.insert((is_finally, index), Stopper::Custom(cancel.clone()));
             }
-        };
+            if stop.load(Ordering::SeqCst) {
+                cancel.cancel(StopCause::Cancelled.custom_run());
+            }
+            let label = task.name.clone();
+            super::custom::start(settings, request, cancel, label, start, move |outcome| {
+                let _ = tx.send(Msg::Done(index, is_finally, Box::new(outcome)));
+            });
+            return;
+        }
         let prepared =
             match task_run_for(plan, task, runs, vars, &settings.images, &settings.render) {
                 Ok(p) => p,
