@@ -231,3 +231,49 @@ fn child_statuses_is_refused_for_a_taskrun() {
             "--child-statuses applies to PipelineRuns",
         ));
 }
+
+#[test]
+fn a_read_only_workspace_refuses_writes_where_containers_have_namespaces() {
+    if !simulator::runtime::isolation::namespaces_available() {
+        eprintln!("skipped: no mount namespaces for this user (readOnly is only rendered)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "ro.yaml",
+        r#"
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: ro}
+spec:
+  workspaces:
+    - name: src
+      volumeClaimTemplate:
+        spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
+  pipelineSpec:
+    workspaces: [{name: src}]
+    tasks:
+      - name: write
+        workspaces: [{name: w, workspace: src}]
+        taskSpec:
+          workspaces: [{name: w}]
+          steps: [{name: s, image: busybox, script: "echo hi > $(workspaces.w.path)/f"}]
+      - name: read
+        runAfter: [write]
+        workspaces: [{name: w, workspace: src}]
+        taskSpec:
+          workspaces: [{name: w, readOnly: true}]
+          steps:
+            - {name: r, image: busybox, script: "cat $(workspaces.w.path)/f"}
+            - {name: w, image: busybox, script: "echo no > $(workspaces.w.path)/f"}
+"#,
+    );
+    podsim()
+        .args(["run", "-q", "--isolation", "namespaces", "--logs"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("[read/step-r] hi"))
+        .stdout(predicate::str::contains("Read-only file system"));
+}

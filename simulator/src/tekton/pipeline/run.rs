@@ -333,6 +333,9 @@ impl PipelineController {
                     if !cancelled && graceful.is_none() {
                         graceful = Some(mode);
                         stopping = true;
+                        let reason = mode.interim_reason();
+                        let what = format_args!("{} {reason} (finally runs next)", plan.name);
+                        launch::announce(settings.progress, start, what);
                         if mode == CancelMode::CancelledRunFinally && !in_finally {
                             cancel_all(&running, StopCause::Cancelled);
                         }

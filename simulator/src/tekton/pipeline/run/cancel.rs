@@ -35,6 +35,16 @@ impl CancelMode {
             CancelMode::StoppedRunFinally => "PipelineRun was gracefully stopped",
         }
     }
+
+    /// The run's interim reason (its condition `Unknown`) from the request
+    /// until it ends, as upstream's controller reports it.
+    pub(super) fn interim_reason(self) -> &'static str {
+        match self {
+            CancelMode::Cancelled => "Cancelled",
+            CancelMode::CancelledRunFinally => "CancelledRunningFinally",
+            CancelMode::StoppedRunFinally => "StoppedRunningFinally",
+        }
+    }
 }
 
 /// Cancels a running PipelineRun from another thread (`--cancel-after`, Ctrl-C).
