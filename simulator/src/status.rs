@@ -9,7 +9,7 @@ use crate::scenario::ResultSpec;
 use crate::termination::{internal, Entry, EntryKind};
 
 /// A TaskRun-shaped status.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunStatus {
     /// The `Succeeded` condition.

@@ -321,28 +321,37 @@ spec:
         ));
 }
 
-#[test]
-fn a_matrixed_custom_task_runs_one_customrun_per_combination() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = write(
-        &dir,
-        "apiVersion: tekton.dev/v1
+/// A PipelineRun `mw` whose task `waits` is a Wait matrixed over
+/// `durations`, with an include entry naming the first, and a TaskRun after it.
+fn matrixed_wait(dir: &tempfile::TempDir, durations: [&str; 2]) -> std::path::PathBuf {
+    let [first, second] = durations;
+    write(
+        dir,
+        &format!(
+            "apiVersion: tekton.dev/v1
 kind: PipelineRun
-metadata: {name: mw}
+metadata: {{name: mw}}
 spec:
   pipelineSpec:
     tasks:
       - name: waits
-        taskRef: {apiVersion: wait.testing.tekton.dev/v1beta1, kind: Wait}
+        taskRef: {{apiVersion: wait.testing.tekton.dev/v1beta1, kind: Wait}}
         matrix:
-          params: [{name: duration, value: [10ms, 20ms]}]
-          include: [{name: quick, params: [{name: duration, value: 10ms}]}]
+          params: [{{name: duration, value: [{first}, {second}]}}]
+          include: [{{name: quick, params: [{{name: duration, value: {first}}}]}}]
       - name: after
         runAfter: [waits]
         taskSpec:
-          steps: [{name: s, image: busybox, script: 'true'}]
-",
-    );
+          steps: [{{name: s, image: busybox, script: 'true'}}]
+"
+        ),
+    )
+}
+
+#[test]
+fn a_matrixed_custom_task_runs_one_customrun_per_combination() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = matrixed_wait(&dir, ["10ms", "20ms"]);
     let out = podsim()
         .args(["run", "-q", "-o", "json"])
         .arg(&file)
@@ -363,37 +372,18 @@ spec:
         status["conditions"][0]["message"],
         "Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0"
     );
-}
 
-#[test]
-fn cancelling_a_pipeline_cancels_every_customrun_of_a_matrix() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = write(
-        &dir,
-        "apiVersion: tekton.dev/v1
-kind: PipelineRun
-metadata: {name: mc}
-spec:
-  pipelineSpec:
-    tasks:
-      - name: waits
-        taskRef: {apiVersion: wait.testing.tekton.dev/v1beta1, kind: Wait}
-        matrix:
-          params: [{name: duration, value: [30s, 40s]}]
-",
-    );
-    let out = podsim()
-        .args(["run", "-q", "-o", "json", "--cancel-after", "200ms"])
+    // Cancelling the run cancels every CustomRun of the matrix (else 30 s).
+    let file = matrixed_wait(&dir, ["30s", "40s"]);
+    podsim()
+        .args(["run", "-q", "--cancel-after", "200ms"])
         .arg(&file)
         .assert()
         .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let status = status_of(&out);
-    assert_eq!(status["conditions"][0]["reason"], "Cancelled");
-    assert_eq!(
-        status["conditions"][0]["message"],
-        "PipelineRun \"mc\" was cancelled"
-    );
+        .stdout(predicate::str::contains(
+            "mw: Cancelled (PipelineRun \"mw\" was cancelled)",
+        ))
+        .stderr(predicate::str::contains(
+            "pipeline task waits-1: CustomRun cancelled as the PipelineRun it belongs to has been cancelled.",
+        ));
 }

@@ -215,16 +215,7 @@ impl Controller {
         observer: &mut dyn Observer,
     ) -> Result<RunReport, RunError> {
         let mut report = RunReport {
-            status: RunStatus {
-                conditions: Vec::new(),
-                pod_name: String::new(),
-                start_time: None,
-                completion_time: None,
-                steps: Vec::new(),
-                sidecars: Vec::new(),
-                results: Vec::new(),
-                retries_status: Vec::new(),
-            },
+            status: RunStatus::default(),
             kept: Vec::new(),
             logs: Vec::new(),
             isolation: self.options.isolation.resolve(),

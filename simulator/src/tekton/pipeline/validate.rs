@@ -73,13 +73,7 @@ pub fn task_run(
             message: format!("[User error] invalid input params for task {task_name}: {problem}"),
             last_transition_time: Some(crate::status::timestamp(std::time::SystemTime::now())),
         }],
-        pod_name: String::new(),
-        start_time: None,
-        completion_time: None,
-        steps: Vec::new(),
-        sidecars: Vec::new(),
-        results: Vec::new(),
-        retries_status: Vec::new(),
+        ..RunStatus::default()
     })
 }
 
