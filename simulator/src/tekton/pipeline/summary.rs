@@ -70,11 +70,24 @@ impl Ended<'_> {
             None => condition,
         };
         let mut run = ended(plan, self.started_at, (status, reason, message));
-        run.child_references = children;
+        run.child_references = in_pipeline_order(plan, children);
         run.skipped_tasks = skipped;
         run.results = results;
         run
     }
+}
+
+/// `children` in the order of their pipeline tasks in the Pipeline (DAG
+/// tasks, then finally), as upstream lists them; a matrixed task's in
+/// index order. They arrive in the order they started.
+fn in_pipeline_order(
+    plan: &PipelinePlan,
+    mut children: Vec<ChildReference>,
+) -> Vec<ChildReference> {
+    let tasks = plan.spec.tasks.iter().chain(&plan.spec.finally);
+    let order: Vec<&str> = tasks.map(|t| t.name.as_str()).collect();
+    children.sort_by_key(|c| order.iter().position(|n| *n == c.pipeline_task_name));
+    children
 }
 
 /// The status of a PipelineRun that failed upstream's parameter check
