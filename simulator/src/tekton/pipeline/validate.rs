@@ -6,7 +6,7 @@
 //! `PipelineValidationFailed` with nothing run; a TaskRun failing it (the
 //! extra TaskRun of an upstream matrix miscount) as `TaskRunValidationFailed`.
 
-use super::{substitute_value, PipelinePlan, Runs};
+use super::{PipelinePlan, Runs};
 use crate::status::{Condition, RunStatus};
 use crate::tekton::model::{Param, ParamValue, PipelineTask, TaskSpec};
 
@@ -32,14 +32,7 @@ pub fn pipeline_run(plan: &PipelinePlan) -> Option<String> {
                 .iter()
                 .chain(m.include.iter().flat_map(|i| i.params.iter()))
         });
-        let given: Vec<Param> = task
-            .params
-            .iter()
-            .map(|p| Param {
-                name: p.name.clone(),
-                value: substitute_value(&p.value, &vars),
-            })
-            .collect();
+        let given = super::child::substituted(&task.params, &vars);
         let problem = params(spec, &given, &matrix.collect::<Vec<_>>())?;
         Some(format!(
             "[User error] Validation failed for pipelinerun {} with error invalid input params for task {task_name}: {problem}",
