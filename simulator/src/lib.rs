@@ -18,6 +18,7 @@ pub mod render;
 pub mod runtime;
 pub mod scenario;
 pub mod script;
+pub mod signals;
 pub mod status;
 pub mod tekton;
 pub mod termination;

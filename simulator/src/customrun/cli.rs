@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nix::sys::signal::{SigSet, Signal};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{run, Control, CustomRun, Registry};
 
@@ -95,29 +95,25 @@ pub fn main(file: &Path, options: &Options) -> ExitCode {
             file.display()
         ));
     }
-    let mut signals = SigSet::empty();
-    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
-        signals.add(signal);
+    let control = std::sync::Arc::new(Control::new());
+    let interrupted = std::sync::Arc::new(AtomicBool::new(false));
+    let finished = std::sync::Arc::new(AtomicBool::new(false));
+    let taken = {
+        let (control, interrupted, finished) =
+            (control.clone(), interrupted.clone(), finished.clone());
+        crate::signals::take(&crate::signals::STOP, move |_| {
+            if !finished.load(Ordering::SeqCst) {
+                interrupted.store(true, Ordering::SeqCst);
+                control.cancel("CustomRun cancelled: podsim was interrupted.");
+            }
+        })
+    };
+    if let Err(e) = taken {
+        return fail(e);
     }
-    if let Err(e) = signals.thread_block() {
-        return fail(format!("cannot block signals: {e}"));
-    }
-    let control = Control::new();
-    let interrupted = std::sync::atomic::AtomicBool::new(false);
-    let finished = std::sync::atomic::AtomicBool::new(false);
     let name = customrun.metadata.name.clone().unwrap_or_default();
     let status = std::thread::scope(|scope| {
         let worker = scope.spawn(|| run(&customrun, &registry, &control));
-        std::thread::Builder::new()
-            .name("signals".into())
-            .spawn_scoped(scope, || {
-                while signals.wait().is_err() {}
-                if !finished.load(std::sync::atomic::Ordering::SeqCst) {
-                    interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
-                    control.cancel("CustomRun cancelled: podsim was interrupted.");
-                }
-            })
-            .ok();
         let mut shown = None;
         while !worker.is_finished() {
             let latest =
@@ -135,9 +131,8 @@ pub fn main(file: &Path, options: &Options) -> ExitCode {
             }
         }
         let status = worker.join().ok().flatten();
-        // Wake the signal thread so the scope can end.
-        finished.store(true, std::sync::atomic::Ordering::SeqCst);
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::this(), Signal::SIGHUP);
+        // A signal from now on finds the run ended: nothing left to cancel.
+        finished.store(true, Ordering::SeqCst);
         status
     });
     let Some(status) = status else {
@@ -167,7 +162,7 @@ pub fn main(file: &Path, options: &Options) -> ExitCode {
         eprintln!("podsim: writing the status: {e}");
         return ExitCode::from(1);
     }
-    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+    if interrupted.load(Ordering::SeqCst) {
         ExitCode::from(130)
     } else if status.state() == Some("True") {
         ExitCode::SUCCESS

@@ -5,8 +5,6 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use nix::sys::signal::{SigSet, Signal};
-
 use simulator::plan::RunPlan;
 use simulator::runtime::controller::{Controller, Observer, RunOptions, RunReport, Silent};
 use simulator::tekton::model::TaskSpec;
@@ -14,7 +12,7 @@ use simulator::tekton::pipeline::cli::{self as pipeline_cli, Action};
 use simulator::tekton::pipeline::run::CancelMode;
 use simulator::tekton::status::TaskRunStatus;
 use simulator::view::{LiveView, PlainView};
-use simulator::{duration, locate};
+use simulator::{duration, locate, signals};
 
 use crate::args::{Format, RunArgs};
 use crate::load::{is_one_customrun, load_plan};
@@ -139,26 +137,17 @@ fn run(
     task_spec: Option<TaskSpec>,
 ) -> ExitCode {
     warn_inotify_limit(plan.steps.len());
-    // Block the stop signals in every thread; one thread takes them with sigwait.
-    let mut signals = SigSet::empty();
-    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
-        signals.add(signal);
-    }
-    if let Err(e) = signals.thread_block() {
-        return fail(&format!("cannot block signals: {e}"), EXIT_FAILED);
-    }
     let mut controller = Controller::new(options);
     let canceller = controller.canceller();
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = interrupted.clone();
-    let _ = std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || loop {
-            if signals.wait().is_ok() {
-                flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                canceller.interrupt();
-            }
-        });
+    let taken = signals::take(&signals::STOP, move |_| {
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        canceller.interrupt();
+    });
+    if let Err(e) = taken {
+        return fail(&e, EXIT_FAILED);
+    }
 
     let mut observer: Box<dyn Observer> = if quiet {
         Box::new(Silent)

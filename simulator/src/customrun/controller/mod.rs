@@ -70,7 +70,7 @@ pub fn main(command: &Command) -> ExitCode {
 
 #[cfg(feature = "cluster")]
 fn controller_main(args: &ControllerArgs) -> ExitCode {
-    use nix::sys::signal::{SigSet, Signal};
+    use nix::sys::signal::Signal;
     let fail = |message: String| {
         eprintln!("podsim: {message}");
         ExitCode::from(2)
@@ -80,35 +80,27 @@ fn controller_main(args: &ControllerArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let types = registry.types().join(", ");
-    // Block the stop signals before any thread starts, so only the waiter sees them.
-    let mut signals = SigSet::empty();
-    for signal in [Signal::SIGINT, Signal::SIGTERM] {
-        signals.add(signal);
-    }
-    if let Err(e) = signals.thread_block() {
-        return fail(format!("cannot block signals: {e}"));
+    // Taken before `connect` starts the async runtime's threads, which would
+    // otherwise keep the default action; a signal before the controller exists
+    // has nothing to stop.
+    let stopper = std::sync::Arc::new(std::sync::OnceLock::<cluster::Stopper>::new());
+    let slot = stopper.clone();
+    let taken = crate::signals::take(&[Signal::SIGINT, Signal::SIGTERM], move |signal| {
+        eprintln!("podsim: customrun controller: {signal}: stopping");
+        if let Some(stopper) = slot.get() {
+            stopper.stop(std::time::Duration::from_secs(5));
+        }
+        std::process::exit(0);
+    });
+    if let Err(e) = taken {
+        return fail(e);
     }
     let controller =
         match cluster::Controller::connect(&args.kubeconfig, args.namespace.as_deref(), registry) {
             Ok(controller) => controller,
             Err(e) => return fail(e),
         };
-    let stopper = controller.stopper();
-    let spawned = std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            let signal = loop {
-                if let Ok(signal) = signals.wait() {
-                    break signal;
-                }
-            };
-            eprintln!("podsim: customrun controller: {signal}: stopping");
-            stopper.stop(std::time::Duration::from_secs(5));
-            std::process::exit(0);
-        });
-    if let Err(e) = spawned {
-        return fail(format!("cannot start the signal thread: {e}"));
-    }
+    let _ = stopper.set(controller.stopper());
     let scope = args
         .namespace
         .as_deref()

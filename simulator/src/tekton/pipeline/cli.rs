@@ -235,25 +235,15 @@ fn run_plan(
     let controller = PipelineController::default();
     let canceller = controller.canceller();
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut signals = nix::sys::signal::SigSet::empty();
-    for signal in [
-        nix::sys::signal::Signal::SIGINT,
-        nix::sys::signal::Signal::SIGTERM,
-        nix::sys::signal::Signal::SIGHUP,
-    ] {
-        signals.add(signal);
-    }
-    if signals.thread_block().is_ok() {
-        let flag = interrupted.clone();
-        let canceller = canceller.clone();
-        let _ = std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || loop {
-                if signals.wait().is_ok() {
-                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                    canceller.cancel();
-                }
-            });
+    let flag = interrupted.clone();
+    let stop = canceller.clone();
+    let taken = crate::signals::take(&crate::signals::STOP, move |_| {
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        stop.cancel();
+    });
+    if let Err(e) = taken {
+        eprintln!("podsim: {e}");
+        return ExitCode::from(1);
     }
     if let Some((after, mode)) = cancel_after {
         let canceller = canceller.clone();
