@@ -82,6 +82,17 @@ pub struct RunPlan {
     pub bindings: BTreeMap<String, PathBuf>,
 }
 
+impl RunPlan {
+    /// Whether `ready` is in the downward volume before any step looks: with
+    /// no sidecar to wait for, every runtime writes it as the Pod starts (the
+    /// local runtime at spawn, podman into the host file, the cluster backend
+    /// as an annotation at create), so the first step never waits on a
+    /// controller pass, a kubelet sync or upstream's one-second poll.
+    pub fn ready_at_start(&self) -> bool {
+        self.sidecars.is_empty()
+    }
+}
+
 /// Plans a run of a validated scenario: renders its Pod with `options` and
 /// keeps the timeout, retries, exact probe periods and result types.
 /// Unparsable durations (only possible without validation) count as absent.

@@ -92,8 +92,7 @@ pub fn play(
     let mut kill_at: Option<Instant> = None;
     let mut ready = vec![false; plan.sidecars.len()];
     let mut next_probe = vec![start; plan.sidecars.len()];
-    // With no sidecars the backends set `ready` before the Pod starts.
-    let mut ready_written = plan.sidecars.is_empty();
+    let mut ready_written = plan.ready_at_start();
     loop {
         let now = Instant::now();
         if ending.is_none() {

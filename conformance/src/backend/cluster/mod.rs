@@ -85,9 +85,7 @@ impl ClusterBackend {
     ) -> Result<(RunStatus, BTreeMap<String, String>), BackendError> {
         let name = unique_name(&case.name);
         let mut pod = objects::prepare(&plan.pod, &name, &self.namespace, self.node.as_deref());
-        if plan.sidecars.is_empty() {
-            // No sidecar to wait for: the first step finds `ready` when its
-            // downward volume is mounted, not a kubelet sync later.
+        if plan.ready_at_start() {
             objects::annotate_ready(&mut pod);
         }
         self.runtime

@@ -109,8 +109,7 @@ fn drive(
     manifest_path: &str,
 ) -> Result<(RunStatus, BTreeMap<String, String>), BackendError> {
     let cli = &backend.cli;
-    if let (true, Some(dir)) = (plan.sidecars.is_empty(), &files.downward) {
-        // No sidecar to wait for: `ready` is there when the first step starts.
+    if let (true, Some(dir)) = (plan.ready_at_start(), &files.downward) {
         manifest::write_downward(dir, "ready", "READY")
             .map_err(|e| BackendError::Run(format!("write the downward ready file: {e}")))?;
     }

@@ -244,8 +244,7 @@ impl<'a> Attempt<'a> {
         if cx.mode == Mode::Paths {
             localize_scripts(containers, &cfss);
         }
-        if self.plan.sidecars.is_empty() {
-            // Nothing to wait for: the first step finds `ready` at its start.
+        if self.plan.ready_at_start() {
             tracker.write_ready();
         }
         for (k, container) in containers.iter().enumerate() {
@@ -294,7 +293,7 @@ impl<'a> Attempt<'a> {
                 }
             }
         }
-        if self.plan.sidecars.is_empty() {
+        if self.plan.ready_at_start() {
             tracker.first_step_runs(observer);
         }
         let diagnosis = stuck::Diagnosis::new(containers.iter().map(Gate::of).collect());
