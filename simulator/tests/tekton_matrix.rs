@@ -251,6 +251,17 @@ spec:
         "[User error] Validation failed for pipelinerun mp with error invalid input params for task : missing values for these params which have no default values: [who]"
     );
     assert!(status.get("childReferences").is_none(), "nothing ran");
+    let validated = podsim()
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("podsim validate");
+    assert_eq!(validated.status.code(), Some(2), "validate refuses it");
+    let said = String::from_utf8_lossy(&validated.stderr);
+    assert_eq!(
+        said.lines().collect::<Vec<_>>(),
+        ["podsim: the PipelineRun would fail before any task runs (PipelineValidationFailed): [User error] Validation failed for pipelinerun mp with error invalid input params for task : missing values for these params which have no default values: [who]"]
+    );
     let typed = file.with_file_name("typed.yaml");
     let text = std::fs::read_to_string(&file).expect("read");
     std::fs::write(

@@ -87,6 +87,14 @@ pub fn handle(
     };
     Some(match action {
         Action::Validate => {
+            // The controller's check before anything runs: a run that would
+            // end `PipelineValidationFailed` at once is not valid input.
+            if let Some(message) = super::validate::pipeline_run(&plan) {
+                return Some(fail(&[format!(
+                    "the PipelineRun would fail before any task runs ({}): {message}",
+                    super::validate::PIPELINE_INVALID
+                )]));
+            }
             for file in files {
                 println!("{}: ok", file.display());
             }
