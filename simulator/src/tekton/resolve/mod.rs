@@ -1,0 +1,217 @@
+//! Tekton documents from files and `-f DIR`, and the run object among them:
+//! the one TaskRun, or a lone Task run with `--param`/`--workspace`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::model::{Pipeline, PipelineRun, Task, TaskRun};
+use crate::input::{typed_at, InputError};
+
+mod refs;
+
+/// The Tekton API groups podsim reads.
+pub const API_VERSIONS: [&str; 2] = ["tekton.dev/v1", "tekton.dev/v1beta1"];
+/// The kinds podsim recognises as Tekton's.
+pub const KINDS: [&str; 4] = ["Task", "TaskRun", "Pipeline", "PipelineRun"];
+
+/// One Tekton document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// A Task.
+    Task(Box<Task>),
+    /// A TaskRun.
+    TaskRun(Box<TaskRun>),
+    /// A Pipeline.
+    Pipeline(Box<Pipeline>),
+    /// A PipelineRun.
+    PipelineRun(Box<PipelineRun>),
+    /// The data of a `feature-flags` ConfigMap ([`super::features`]).
+    FeatureFlags(BTreeMap<String, String>),
+}
+
+/// Tekton documents, with the file each came from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Documents(pub Vec<(String, Document)>);
+
+/// Why the run object could not be found or resolved.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ResolveError {
+    /// Nothing to run.
+    #[error("no TaskRun and no Task to run among the files")]
+    Nothing,
+    /// Several candidates.
+    #[error("{0}: give exactly one TaskRun, or one Task to run with --param/--workspace")]
+    Ambiguous(String),
+    /// A reference names nothing.
+    #[error("{what} {name:?} is not defined in the files or -f directories")]
+    Missing {
+        /// `taskRef`.
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A reference names several definitions.
+    #[error("{what} {name:?} is defined more than once ({files})")]
+    Duplicate {
+        /// `taskRef`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Where.
+        files: String,
+    },
+    /// Something the reference asks for is not supported.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Whether a document with this `apiVersion` and `kind` is Tekton's (a
+/// ConfigMap counts: Tekton's `feature-flags` is read among Tekton files).
+pub fn is_tekton(api_version: Option<&str>, kind: Option<&str>) -> bool {
+    let tekton = api_version.is_some_and(|v| v.starts_with("tekton.dev/"))
+        && kind.is_some_and(|k| KINDS.contains(&k));
+    tekton || (api_version == Some("v1") && kind == Some("ConfigMap"))
+}
+
+/// The data of the `feature-flags` ConfigMap in `value`; any other
+/// ConfigMap is an error.
+fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>, String> {
+    let name = value
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("");
+    if name != "feature-flags" {
+        return Err(format!(
+            "ConfigMap {name:?}: the only ConfigMap podsim reads is Tekton's feature-flags"
+        ));
+    }
+    let Some(data) = value.get("data").filter(|d| !d.is_null()) else {
+        return Ok(BTreeMap::new());
+    };
+    serde_norway::from_value(data.clone())
+        .map_err(|e| format!("ConfigMap feature-flags: data must map names to strings: {e}"))
+}
+
+/// Parses every YAML document of `text` (from `file`) as a Tekton resource;
+/// errors carry the line within the file.
+pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
+    let mut docs = Vec::new();
+    for (offset, chunk) in split(text) {
+        let value: serde_norway::Value = match serde_norway::from_str(&chunk) {
+            Ok(v) => v,
+            Err(e) => return Err(crate::input::yaml_error_at(file, &e, String::new(), offset)),
+        };
+        if value.is_null() {
+            continue;
+        }
+        let api = value
+            .get("apiVersion")
+            .and_then(|k| k.as_str())
+            .unwrap_or("");
+        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        if api == "v1" && kind == "ConfigMap" {
+            let data = feature_flags(&value).map_err(|message| InputError::Other {
+                file: file.to_string(),
+                message,
+            })?;
+            docs.push((file.to_string(), Document::FeatureFlags(data)));
+            continue;
+        }
+        if !API_VERSIONS.contains(&api) {
+            return Err(InputError::Other {
+                file: file.to_string(),
+                message: format!(
+                    "apiVersion {api:?} is not supported: use tekton.dev/v1 or tekton.dev/v1beta1"
+                ),
+            });
+        }
+        let doc = match kind {
+            "Task" => Document::Task(Box::new(typed_at(file, &chunk, offset)?)),
+            "TaskRun" => Document::TaskRun(Box::new(typed_at(file, &chunk, offset)?)),
+            "Pipeline" => Document::Pipeline(Box::new(typed_at(file, &chunk, offset)?)),
+            "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, &chunk, offset)?)),
+            other => {
+                return Err(InputError::Other {
+                    file: file.to_string(),
+                    message: format!(
+                        "kind {other:?} is not supported: give a Task, TaskRun, Pipeline or PipelineRun"
+                    ),
+                })
+            }
+        };
+        docs.push((file.to_string(), doc));
+    }
+    Ok(Documents(docs))
+}
+
+/// Whether `text` holds more than one non-empty YAML document (only Tekton
+/// files may).
+pub fn is_multi_document(text: &str) -> bool {
+    split(text)
+        .iter()
+        .filter(|(_, chunk)| {
+            chunk
+                .lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .count()
+        > 1
+}
+
+/// Splits multi-document YAML at `---` lines: each chunk with the number of
+/// lines before it.
+fn split(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            out.push((start, std::mem::take(&mut current)));
+            start = i + 1;
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    out.push((start, current));
+    out
+}
+
+/// Reads every `*.yaml`/`*.yml` file of `dir` (not recursive) as Tekton documents.
+pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
+    let io = |source| InputError::Io {
+        file: dir.display().to_string(),
+        source,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    let mut all = Documents::default();
+    for path in paths {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| InputError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        all.0.extend(parse(&file, &text)?.0);
+    }
+    Ok(all)
+}
+
+impl Documents {
+    /// The `feature-flags` ConfigMaps among the documents, with their files.
+    pub fn feature_configmaps(&self) -> Vec<(String, BTreeMap<String, String>)> {
+        self.0
+            .iter()
+            .filter_map(|(file, d)| match d {
+                Document::FeatureFlags(data) => Some((file.clone(), data.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
