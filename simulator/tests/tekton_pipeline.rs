@@ -134,12 +134,20 @@ fn bad_pipelines_are_one_line_each() {
         "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: c}\nspec:\n  params: [{name: p}]\n  tasks:\n    - {name: a, taskRef: {apiVersion: example.dev/v1, kind: Wait}}\n",
     );
     podsim()
-        .arg("validate")
+        .args(["run", "-q"])
         .arg(&custom)
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
             "pipeline param \"p\" has no value and no default: pass --param p=VALUE",
+        ));
+    podsim()
+        .arg("validate")
+        .arg(&custom)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "podsim: note: Pipeline c checked as a definition; to run it pass --param p=VALUE",
         ));
     podsim()
         .args(["run", "-q", "--param", "p=1"])

@@ -42,9 +42,18 @@ fn a_task_runs_directly_with_params_and_a_workspace_directory() {
 }
 
 #[test]
-fn an_unbound_workspace_names_the_flag() {
+fn a_lone_task_validates_as_a_definition_and_its_run_names_the_flag() {
     podsim()
         .arg("validate")
+        .arg(example("hello-task.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with("hello-task.yaml: ok\n"))
+        .stderr(
+            "podsim: note: Task hello checked as a definition; to run it pass --workspace out=DIR\n",
+        );
+    podsim()
+        .args(["run", "-q"])
         .arg(example("hello-task.yaml"))
         .assert()
         .code(2)
@@ -87,7 +96,7 @@ fn a_missing_param_and_an_image_only_step_are_each_one_line() {
         "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  params: [{name: p}]\n  steps:\n    - name: a\n      image: example.com/tool\n",
     );
     podsim()
-        .arg("validate")
+        .args(["run", "-q"])
         .arg(&file)
         .assert()
         .code(2)
@@ -98,6 +107,20 @@ fn a_missing_param_and_an_image_only_step_are_each_one_line() {
             "--image-command example.com/tool=CMD",
         ))
         .stderr(predicate::str::contains("give a command or a script").not());
+    // Checked as a definition, the missing value is a note; the image-only
+    // step is still an error (no run could start it).
+    podsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "podsim: note: Task t checked as a definition; to run it pass --param p=VALUE",
+        ))
+        .stderr(predicate::str::contains("has no value").not())
+        .stderr(predicate::str::contains(
+            "--image-command example.com/tool=CMD",
+        ));
     podsim()
         .args(["run", "-q", "--logs", "--param", "p=v"])
         .arg(&file)

@@ -34,6 +34,10 @@ pub struct TektonArgs {
     /// enable-cel-in-whenexpression=true.
     #[arg(long = "feature-flag", value_name = "NAME=VALUE")]
     pub feature_flags: Vec<String>,
+    /// Set by `podsim validate`: a lone Task or Pipeline is checked as a
+    /// definition ([`super::definition`]), not as a run of it.
+    #[arg(skip)]
+    pub definition_only: bool,
 }
 
 /// Parses `NAME=VALUE`: a value starting with `[` or `{` is read as JSON.
@@ -88,7 +92,7 @@ pub fn library(
             )
         }));
     }
-    let params = args
+    let mut params = args
         .params
         .iter()
         .map(|p| parse_param(p))
@@ -116,6 +120,12 @@ pub fn library(
     for text in &args.image_commands {
         let (image, command) = parse_flag(text).map_err(one)?;
         images.given.insert(image, command);
+    }
+    if args.definition_only {
+        let needs = super::definition::stand_in(&documents, &mut params, &mut workspace_dirs);
+        if let Some(hint) = needs.and_then(|n| n.hint()) {
+            eprintln!("podsim: note: {hint}");
+        }
     }
     let (features, warnings) =
         FeatureFlags::from_sources(&documents.feature_configmaps(), &args.feature_flags)

@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod definition;
 pub mod features;
 pub mod image;
 pub mod model;

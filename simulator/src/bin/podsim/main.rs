@@ -56,7 +56,8 @@ fn main() -> ExitCode {
         Command::Validate { files, .. } if is_one_customrun(&files) => {
             simulator::customrun::cli::validate_file(&files[0])
         }
-        Command::Validate { files, tekton } => {
+        Command::Validate { files, mut tekton } => {
+            tekton.definition_only = true;
             let pipeline =
                 pipeline_cli::handle(&files, &tekton, &RenderOptions::default(), Action::Validate);
             match pipeline.map_or_else(
