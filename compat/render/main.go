@@ -10,6 +10,10 @@
 // localhost/stepwise/entrypoint:dev, feature flags at their defaults, a fake
 // kube client) and prints it as JSON on stdout.
 //
+// With -admit as the first argument it renders nothing: it prints upstream's
+// admission verdict on every Task, TaskRun, Pipeline and PipelineRun
+// document instead (admit.go).
+//
 // Exit status 0 on success, 1 on bad input or a failed render (one line on
 // stderr naming what failed).
 package main
@@ -60,6 +64,10 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
+	admitOnly := len(args) > 0 && args[0] == "-admit"
+	if admitOnly {
+		args = args[1:]
+	}
 	var docs [][]byte
 	if len(args) == 0 {
 		d, err := split(stdin, "stdin")
@@ -79,6 +87,9 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		docs = append(docs, d...)
+	}
+	if admitOnly {
+		return admit(docs, stdout)
 	}
 	var tr *v1.TaskRun
 	tasks := map[string]*v1.Task{}

@@ -17,39 +17,13 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
         .to_path_buf()
-}
-
-/// Builds (or finds up to date) the oracle; `None` when Go is missing.
-fn oracle() -> Option<PathBuf> {
-    let required = std::env::var("CONFORMANCE_REQUIRE").is_ok_and(|r| r.contains("upstream"));
-    let has_go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_go {
-        assert!(
-            !required,
-            "CONFORMANCE_REQUIRE contains upstream but the Go toolchain is missing"
-        );
-        eprintln!("render_oracle: skipped: the Go toolchain (go) is not installed");
-        return None;
-    }
-    let out = Command::new(root().join("scripts/render-oracle"))
-        .arg("--print-path")
-        .output()
-        .expect("run scripts/render-oracle");
-    assert!(
-        out.status.success(),
-        "scripts/render-oracle failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = String::from_utf8(out.stdout).expect("utf-8 path");
-    Some(PathBuf::from(path.trim()))
 }
 
 fn docs_of(path: &Path) -> Vec<Value> {
@@ -322,7 +296,9 @@ fn registered() -> Vec<(String, String)> {
 
 #[test]
 fn podsim_renders_the_pod_upstream_builds() {
-    let Some(oracle) = oracle() else { return };
+    let Some(oracle) = common::oracle("render_oracle") else {
+        return;
+    };
     let registered = registered();
     let mut used = BTreeSet::new();
     let mut unregistered = Vec::new();

@@ -80,6 +80,7 @@ pub fn library(
     args: &TektonArgs,
 ) -> Result<(Documents, Library), Vec<String>> {
     let one = |e: String| vec![e];
+    let given = documents.0.len();
     for dir in &args.dirs {
         let found = load_dir(dir).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;
         // A directory lends definitions; the run object comes from the files.
@@ -91,6 +92,10 @@ pub fn library(
                     | super::resolve::Document::FeatureFlags(_)
             )
         }));
+    }
+    let refused = super::admission::check(&documents, given);
+    if !refused.is_empty() {
+        return Err(refused);
     }
     let mut params = args
         .params

@@ -11,6 +11,7 @@
 //! - [`check`]: upstream fields podsim does not run, named in errors.
 //! - [`features`]: the feature-flags ConfigMap and `--feature-flag`.
 
+pub mod admission;
 pub mod check;
 pub mod cli;
 pub mod definition;

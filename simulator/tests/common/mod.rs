@@ -159,3 +159,38 @@ pub fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
 pub fn tekton_example(name: &str) -> PathBuf {
     examples_dir().join("tekton").join(name)
 }
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds (or finds up to date) compat/render, upstream's own code as an
+/// oracle (scripts/render-oracle); `None`, with the reason printed for
+/// `test`, when Go is missing, unless `CONFORMANCE_REQUIRE` has `upstream`.
+pub fn oracle(test: &str) -> Option<PathBuf> {
+    let required = std::env::var("CONFORMANCE_REQUIRE").is_ok_and(|r| r.contains("upstream"));
+    let has_go = std::process::Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_go {
+        assert!(
+            !required,
+            "CONFORMANCE_REQUIRE contains upstream but the Go toolchain is missing"
+        );
+        eprintln!("{test}: skipped: the Go toolchain (go) is not installed");
+        return None;
+    }
+    let out = std::process::Command::new(workspace_root().join("scripts/render-oracle"))
+        .arg("--print-path")
+        .output()
+        .expect("run scripts/render-oracle");
+    assert!(
+        out.status.success(),
+        "scripts/render-oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8(out.stdout).expect("utf-8 path");
+    Some(PathBuf::from(path.trim()))
+}
