@@ -223,3 +223,26 @@ fn a_continued_step_reads_completed_with_its_own_exit_code() {
     assert_eq!(status["steps"][0]["terminationReason"], "Continued");
     assert_eq!(status["steps"][1]["terminationReason"], "Completed");
 }
+
+#[test]
+fn a_misspelt_param_is_refused_as_upstreams_admission_refuses_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "typo.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: clone}\nspec:\n  params: [{name: revision, default: main}]\n  steps:\n    - {name: s, image: busybox, script: 'echo $(params.revison)'}\n",
+    );
+    for action in ["validate", "run", "render"] {
+        let out = podsim().arg(action).arg(&file).output().expect("podsim");
+        assert_eq!(out.status.code(), Some(2), "{action}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            said.lines().filter(|l| !l.starts_with("podsim: isolation")).collect::<Vec<_>>(),
+            [format!(
+                "podsim: {}: Task clone: spec.steps[0].script: non-existent variable in \"echo $(params.revison)\"",
+                file.display()
+            )],
+            "{action}"
+        );
+    }
+}
