@@ -72,28 +72,36 @@ pub fn stand_in(
             _ => None,
         })
         .collect();
+    let required = |ws: Vec<(&String, bool)>| -> Vec<String> {
+        ws.into_iter()
+            .filter(|(_, optional)| !optional)
+            .map(|(name, _)| name.clone())
+            .collect()
+    };
     let (kind, name, declared, workspaces) = match (pipelines.as_slice(), tasks.as_slice()) {
         ([p], _) => (
             "Pipeline",
             p.metadata.name_or("pipeline"),
             &p.spec.params,
-            p.spec
-                .workspaces
-                .iter()
-                .filter(|w| !w.optional)
-                .map(|w| w.name.clone())
-                .collect::<Vec<_>>(),
+            required(
+                p.spec
+                    .workspaces
+                    .iter()
+                    .map(|w| (&w.name, w.optional))
+                    .collect(),
+            ),
         ),
         ([], [t]) => (
             "Task",
             t.metadata.name_or("task"),
             &t.spec.params,
-            t.spec
-                .workspaces
-                .iter()
-                .filter(|w| !w.optional)
-                .map(|w| w.name.clone())
-                .collect(),
+            required(
+                t.spec
+                    .workspaces
+                    .iter()
+                    .map(|w| (&w.name, w.optional))
+                    .collect(),
+            ),
         ),
         _ => return None,
     };
