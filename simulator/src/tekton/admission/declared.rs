@@ -64,17 +64,21 @@ impl Declared {
         self.arrays.contains(name)
     }
 
-    /// Upstream's checks of `text` against these params, first failure's
-    /// message: every `$(params.*)` is declared and names an object's key
-    /// among its properties; with `objects_whole`, no object is referred to
-    /// whole; arrays as in [`Declared::array_use`].
-    pub fn check(&self, text: &str, in_list: bool, objects_whole: bool) -> Vec<String> {
+    /// Upstream's checks of `text` against these params, every message
+    /// found: each `$(params.*)` is declared, names an object's key among
+    /// its properties and no object whole; arrays as in
+    /// [`Declared::array_use`].
+    pub fn check(&self, text: &str, in_list: bool) -> Vec<String> {
         let mut found = Vec::new();
         found.extend(unknown(text, "params", &self.all));
         for (object, keys) in &self.objects {
             found.extend(unknown(text, &format!("params.{object}"), keys));
         }
-        if objects_whole && self.refers_whole(text, &self.objects.keys().cloned().collect()) {
+        let whole = refs::all(text, "params").iter().any(|r| {
+            let name = r.name.strip_suffix("[*]").unwrap_or(r.name);
+            self.objects.contains_key(name)
+        });
+        if whole {
             found.push(format!("variable type invalid in {text:?}"));
         }
         found.extend(self.array_use(text, in_list));
@@ -95,13 +99,6 @@ impl Declared {
         let first = refs::all(text, "params").first().map(|r| r.text.len());
         (first != Some(text.len()))
             .then(|| format!("variable is not properly isolated in {text:?}"))
-    }
-
-    /// Whether `text` refers to one of `names` whole (`$(params.o)`, `$(params.o[*])`).
-    fn refers_whole(&self, text: &str, names: &BTreeSet<String>) -> bool {
-        refs::all(text, "params")
-            .iter()
-            .any(|r| names.contains(r.name.strip_suffix("[*]").unwrap_or(r.name)))
     }
 
     /// Whether `text` is exactly one `$(params.NAME[*])`: a whole array or

@@ -23,8 +23,9 @@ mod steps;
 
 use std::collections::BTreeSet;
 
-pub use declared::Declared;
 pub use documents::check;
+
+use declared::Declared;
 
 use super::model::{Param, ParamValue, PipelineSpec, PipelineTask};
 use crate::validate::Problem;
@@ -32,7 +33,7 @@ use declared::unknown;
 
 /// Whose params a pipeline's `$(params.*)` are checked against.
 #[derive(Debug, Clone, Copy)]
-pub enum Usage<'a> {
+enum Usage<'a> {
     /// A Pipeline document: its own params (and an inline task's).
     Applied,
     /// A PipelineRun's inline spec: everything the run declares or gives
@@ -41,7 +42,7 @@ pub enum Usage<'a> {
 }
 
 /// A Pipeline spec at `at`.
-pub fn pipeline_spec(spec: &PipelineSpec, at: &str, usage: Usage, problems: &mut Vec<Problem>) {
+fn pipeline_spec(spec: &PipelineSpec, at: &str, usage: Usage, problems: &mut Vec<Problem>) {
     let sections = [("tasks", &spec.tasks), ("finally", &spec.finally)];
     for (section, tasks) in sections {
         let declared = match usage {
@@ -126,19 +127,16 @@ fn task_params(task: &PipelineTask, declared: &Declared, at: &str, problems: &mu
                         .collect(),
                 );
             }
-            ParamValue::String(text) => push(path, declared.check(text, false, true)),
+            ParamValue::String(text) => push(path, declared.check(text, false)),
             ParamValue::Array(items) => {
                 for (k, item) in items.iter().enumerate() {
-                    push(
-                        format!("{path}.value[{k}]"),
-                        declared.check(item, true, true),
-                    );
+                    push(format!("{path}.value[{k}]"), declared.check(item, true));
                 }
             }
             ParamValue::Object(map) => {
                 for (key, value) in map {
                     let path = format!("{path}.properties[{key}]");
-                    push(path, declared.check(value, false, true));
+                    push(path, declared.check(value, false));
                 }
             }
         }
@@ -147,7 +145,7 @@ fn task_params(task: &PipelineTask, declared: &Declared, at: &str, problems: &mu
         if let Some(input) = &when.input {
             push(
                 format!("{at}.when[{i}].input"),
-                declared.check(input, false, true),
+                declared.check(input, false),
             );
         }
         for value in &when.values {
@@ -158,7 +156,7 @@ fn task_params(task: &PipelineTask, declared: &Declared, at: &str, problems: &mu
             let array = declared.is_array(name);
             push(
                 format!("{at}.when[{i}].values"),
-                declared.check(value, array, true),
+                declared.check(value, array),
             );
         }
     }

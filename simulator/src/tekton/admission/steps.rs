@@ -80,7 +80,7 @@ pub(super) fn task_spec(
             .flatten()
             .collect();
             if let Some(usage) = &usage {
-                found.extend(usage.check(text, *in_list, true));
+                found.extend(usage.check(text, *in_list));
             }
             if path.ends_with(".script") {
                 found.extend(unknown(text, "results", &results));
