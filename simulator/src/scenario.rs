@@ -197,6 +197,12 @@ pub struct Mount {
     pub name: String,
     /// Absolute container path.
     pub mount_path: String,
+    /// A path inside the volume to mount instead of its root (relative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    /// Mounted read-only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 impl Step {

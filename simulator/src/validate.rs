@@ -187,6 +187,14 @@ impl Checker {
                 );
             }
             self.absolute(&format!("{mat}.mountPath"), &mount.mount_path);
+            if let Some(sub) = mount.sub_path.as_deref() {
+                if sub.starts_with('/') || sub.split('/').any(|part| part == "..") {
+                    self.problem(
+                        &format!("{mat}.subPath"),
+                        format!("{sub:?} must be a relative path without '..'"),
+                    );
+                }
+            }
             if mount.mount_path == "/tekton" || mount.mount_path.starts_with("/tekton/") {
                 self.problem(
                     &format!("{mat}.mountPath"),

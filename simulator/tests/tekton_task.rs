@@ -107,19 +107,19 @@ fn a_missing_param_and_an_image_only_step_are_each_one_line() {
             "--image-command example.com/tool=CMD",
         ))
         .stderr(predicate::str::contains("give a command or a script").not());
-    // Checked as a definition, the missing value is a note; the image-only
-    // step is still an error (no run could start it).
+    // Checked as upstream's admission checks it, both are what a run needs:
+    // notes, and the Task is valid.
     podsim()
         .arg("validate")
         .arg(&file)
         .assert()
-        .code(2)
+        .success()
         .stderr(predicate::str::contains(
             "podsim: note: Task t checked as a definition; to run it pass --param p=VALUE",
         ))
         .stderr(predicate::str::contains("has no value").not())
         .stderr(predicate::str::contains(
-            "--image-command example.com/tool=CMD",
+            "podsim: note: a step gives only the image \"example.com/tool\"; to run it pass --image-command example.com/tool=CMD",
         ));
     podsim()
         .args(["run", "-q", "--logs", "--param", "p=v"])
@@ -245,4 +245,57 @@ fn a_misspelt_param_is_refused_as_upstreams_admission_refuses_it() {
             "{action}"
         );
     }
+}
+
+#[test]
+fn step_mounts_take_params_sub_paths_and_read_only_and_credentials_path_is_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "mounts.yaml",
+        r#"apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: mounts}
+spec:
+  params: [{name: CACHE, default: cache}]
+  volumes: [{name: cache, emptyDir: {}}]
+  steps:
+    - name: write
+      image: busybox
+      volumeMounts: [{name: $(params.CACHE), mountPath: /cache, subPath: sub}]
+      env: [{name: DOCKER_CONFIG, value: $(credentials.path)/.docker}]
+      script: |
+        echo "config $DOCKER_CONFIG"
+        echo hi > /cache/file
+    - name: read
+      image: busybox
+      volumeMounts: [{name: cache, mountPath: /all, readOnly: true}]
+      script: |
+        cat /all/sub/file
+        touch /all/new 2>/dev/null && echo writable || echo read-only
+"#,
+    );
+    podsim()
+        .args(["run", "-q", "--logs"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "[step-write] config /tekton/creds/.docker",
+        ))
+        .stdout(predicate::str::contains("[step-read] hi"))
+        .stdout(predicate::str::contains("[step-read] read-only"));
+    let bad = write(
+        &dir,
+        "escape.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: e}\nspec:\n  volumes: [{name: v, emptyDir: {}}]\n  steps:\n    - {name: s, image: busybox, script: 'true', volumeMounts: [{name: v, mountPath: /v, subPath: ../up}]}\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "spec.steps[0].volumeMounts[0].subPath: \"../up\" must be a relative path without '..'",
+        ));
 }

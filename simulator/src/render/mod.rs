@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::scenario::Scenario;
 use crate::script::{place, placement_program, substitute, PlacedScript, SCRIPTS_DIR};
+pub use parts::CREDS_DIR;
 use parts::{mount, sidecar_container, volumes};
 use step::step_container;
 

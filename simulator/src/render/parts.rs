@@ -15,11 +15,7 @@ pub(super) fn sidecar_container(
     sidecar: &Sidecar,
     script: Option<PlacedScript>,
 ) -> Container {
-    let mut mounts: Vec<VolumeMount> = sidecar
-        .volume_mounts
-        .iter()
-        .map(|m| mount(&m.name, &m.mount_path, false))
-        .collect();
+    let mut mounts: Vec<VolumeMount> = sidecar.volume_mounts.iter().map(own_mount).collect();
     let command = match &script {
         Some(placed) => {
             mounts.push(mount("tekton-internal-scripts", SCRIPTS_DIR, true));
@@ -79,7 +75,8 @@ pub(super) const IMPLICIT_MOUNTS: [(&str, &str, bool); 6] = [
 ];
 
 /// Where each step's own in-memory credentials volume is mounted.
-pub(super) const CREDS_DIR: &str = "/tekton/creds";
+/// Where each step's credentials volume is mounted (`$(credentials.path)`).
+pub const CREDS_DIR: &str = "/tekton/creds";
 
 /// The name of step `index`'s credentials volume.
 pub(super) fn creds_volume(index: usize) -> String {
@@ -147,6 +144,14 @@ fn empty_dir(name: String, medium: Option<&str>) -> Volume {
             ..EmptyDirVolumeSource::default()
         }),
         ..Volume::default()
+    }
+}
+
+/// A step's or sidecar's own mount, as the Pod gets it.
+pub(super) fn own_mount(m: &crate::scenario::Mount) -> VolumeMount {
+    VolumeMount {
+        sub_path: m.sub_path.clone().filter(|s| !s.is_empty()),
+        ..mount(&m.name, &m.mount_path, m.read_only)
     }
 }
 

@@ -2,7 +2,9 @@
 
 use k8s_openapi::api::core::v1::{Container, VolumeMount};
 
-use super::parts::{creds_volume, env, join_names, mount, same_path, CREDS_DIR, IMPLICIT_MOUNTS};
+use super::parts::{
+    creds_volume, env, join_names, mount, own_mount, same_path, CREDS_DIR, IMPLICIT_MOUNTS,
+};
 use super::{RenderOptions, BIN_ENTRYPOINT, DOWNWARD_DIR, DOWNWARD_VOLUME, TERMINATION_PATH};
 use crate::scenario::{Scenario, Step};
 use crate::script::{substitute, PlacedScript, SCRIPTS_DIR};
@@ -82,11 +84,7 @@ pub(super) fn step_container(
     // Upstream's order: the step's own mounts, the scripts, the downward
     // volume, this step's creds, every step's run volume, then the implicit
     // mounts.
-    let mut mounts: Vec<VolumeMount> = step
-        .volume_mounts
-        .iter()
-        .map(|m| mount(&m.name, &m.mount_path, false))
-        .collect();
+    let mut mounts: Vec<VolumeMount> = step.volume_mounts.iter().map(own_mount).collect();
     if script.is_some() {
         mounts.push(mount("tekton-internal-scripts", SCRIPTS_DIR, true));
     }

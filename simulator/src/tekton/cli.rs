@@ -34,8 +34,11 @@ pub struct TektonArgs {
     /// enable-cel-in-whenexpression=true.
     #[arg(long = "feature-flag", value_name = "NAME=VALUE")]
     pub feature_flags: Vec<String>,
-    /// Set by `podsim validate`: a lone Task or Pipeline is checked as a
-    /// definition ([`super::definition`]), not as a run of it.
+    /// Set by `podsim validate`, which checks what upstream's admission
+    /// checks: a lone Task or Pipeline as a definition
+    /// ([`super::definition`]), not as a run of it, and an image-only step
+    /// whose command is unknown as a note (upstream needs it only to build
+    /// the Pod).
     #[arg(skip)]
     pub definition_only: bool,
 }
@@ -120,6 +123,7 @@ pub fn library(
     }
     let mut images = ImageCommands {
         local: Arc::new(LocalImages::podman()),
+        unknown_is_a_note: args.definition_only,
         ..ImageCommands::default()
     };
     for text in &args.image_commands {

@@ -79,6 +79,9 @@ pub fn prepare(
     vars.set("context.taskRun.uid", run_uid.clone());
     vars.set("context.task.name", task_name);
     vars.set("context.task.retry-count", "0");
+    // Upstream's credentials directory (`pkg/apis/pipeline.CredsDir`), each
+    // step's own in-memory volume.
+    vars.set("credentials.path", crate::render::CREDS_DIR);
     for (key, value) in &context.extra {
         vars.set(key.clone(), value.clone());
     }
@@ -110,8 +113,7 @@ pub fn prepare(
                 Err(why) => problems.push(problem(&at, why)),
             }
         }
-        out.volume_mounts
-            .extend(mounts.iter().map(|(m, _)| m.clone()));
+        out.volume_mounts.extend(mounts.iter().cloned());
         steps.push(out);
     }
     let mut sidecars = Vec::new();
@@ -133,7 +135,7 @@ pub fn prepare(
             })
         });
         let mut volume_mounts = step.volume_mounts;
-        volume_mounts.extend(mounts.iter().map(|(m, _)| m.clone()));
+        volume_mounts.extend(mounts.iter().cloned());
         sidecars.push(scenario::Sidecar {
             name: step.name.unwrap_or_else(|| format!("unnamed-{i}")),
             image: step.image,
@@ -185,7 +187,6 @@ pub fn prepare(
     }
     let mut plan = plan::from_scenario(&scenario, options);
     plan.bindings = bindings;
-    super::workspace::mount_options(&mut plan, &mounts);
     let owner = Owner {
         name: &name,
         namespace,
@@ -313,8 +314,10 @@ fn convert(step: &Step, vars: &Vars, at: &str, problems: &mut Vec<Problem>) -> s
         .volume_mounts
         .iter()
         .map(|m| Mount {
-            name: m.name.clone(),
+            name: vars.apply(&m.name),
             mount_path: vars.apply(&m.mount_path),
+            sub_path: m.sub_path.as_deref().map(|s| vars.apply(s)),
+            read_only: m.read_only.unwrap_or(false),
         })
         .collect();
     scenario::Step {

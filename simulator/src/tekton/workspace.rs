@@ -9,15 +9,10 @@ use std::path::PathBuf;
 use super::model::{TaskRun, TaskSpec};
 use super::substitute::Vars;
 use super::taskrun::{problem, Context};
-use crate::plan::RunPlan;
 use crate::scenario::{Mount, VolumeSpec};
 use crate::validate::Problem;
 
-pub(super) type WorkspaceParts = (
-    Vec<VolumeSpec>,
-    Vec<(Mount, (Option<String>, bool))>,
-    BTreeMap<String, PathBuf>,
-);
+pub(super) type WorkspaceParts = (Vec<VolumeSpec>, Vec<Mount>, BTreeMap<String, PathBuf>);
 
 pub(super) fn workspaces(
     run: &TaskRun,
@@ -79,14 +74,12 @@ pub(super) fn workspaces(
         volumes.push(VolumeSpec {
             name: volume.clone(),
         });
-        let sub_path = binding.and_then(|b| b.sub_path.clone());
-        mounts.push((
-            Mount {
-                name: volume,
-                mount_path: decl.path(),
-            },
-            (sub_path, decl.read_only),
-        ));
+        mounts.push(Mount {
+            name: volume,
+            mount_path: decl.path(),
+            sub_path: binding.and_then(|b| b.sub_path.clone()),
+            read_only: decl.read_only,
+        });
     }
     (volumes, mounts, bindings)
 }
@@ -97,21 +90,4 @@ fn workspace_index(run: &TaskRun, name: &str) -> usize {
         .iter()
         .position(|b| b.name == name)
         .unwrap_or(0)
-}
-
-/// Sets `subPath` and `readOnly` of the workspace mounts in the rendered Pod.
-pub(super) fn mount_options(plan: &mut RunPlan, mounts: &[(Mount, (Option<String>, bool))]) {
-    let Some(spec) = plan.pod.spec.as_mut() else {
-        return;
-    };
-    for container in spec.containers.iter_mut() {
-        for mount in container.volume_mounts.iter_mut().flatten() {
-            if let Some((_, (sub_path, read_only))) =
-                mounts.iter().find(|(m, _)| m.name == mount.name)
-            {
-                mount.sub_path = sub_path.clone();
-                mount.read_only = read_only.then_some(true);
-            }
-        }
-    }
 }
