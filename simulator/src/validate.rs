@@ -29,7 +29,7 @@ pub fn validate(scenario: &Scenario) -> Result<(), Problems> {
     let mut v = Checker::default();
     v.dns_label("name", &scenario.name, 0);
     if scenario.steps.is_empty() {
-        v.problem("steps", "a scenario needs at least one step");
+        v.problem("steps", "at least one step is needed");
     }
     v.duration("timeout", scenario.timeout.as_deref());
     let mut volumes = HashSet::new();

@@ -67,7 +67,7 @@ fn invalid_scenarios_are_rejected_before_anything_runs() {
         (
             "empty",
             "name: t\nsteps: []\n".to_string(),
-            "steps: a scenario needs at least one step",
+            "steps: at least one step is needed",
         ),
         (
             "on-error",
