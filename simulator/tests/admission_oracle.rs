@@ -25,15 +25,30 @@ const VARIABLE_MESSAGES: [&str; 4] = [
     "Invalid referencing of parameters in ",
 ];
 
+/// The files compared: the fixture, the repository's Tekton files, and those
+/// of the directories in `ADMISSION_ORACLE_DIRS` (colon-separated; e.g. a
+/// checkout of your own Tekton YAML), each file that podsim parses.
 fn tekton_files() -> Vec<PathBuf> {
     let root = common::workspace_root();
     let mut files = vec![root.join("simulator/tests/fixtures/admission.yaml")];
-    for dir in [
+    let mut dirs: Vec<PathBuf> = [
         "examples/tekton",
         "conformance/tekton",
         "conformance/scenarios",
-    ] {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+    ]
+    .iter()
+    .map(|d| root.join(d))
+    .collect();
+    if let Ok(extra) = std::env::var("ADMISSION_ORACLE_DIRS") {
+        dirs.extend(
+            extra
+                .split(':')
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+        );
+    }
+    for dir in dirs {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .expect("read dir")
             .map(|e| e.expect("entry").path())
             .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
