@@ -285,3 +285,50 @@ spec:
         .stdout(predicate::str::contains("[read/step-r] hi"))
         .stdout(predicate::str::contains("Read-only file system"));
 }
+
+#[test]
+fn a_lone_pipeline_validates_without_its_tasks_and_a_run_names_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "ci.yaml",
+        r#"apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: ci}
+spec:
+  params: [{name: url}]
+  workspaces: [{name: src}]
+  tasks:
+    - name: fetch
+      taskRef: {name: git-clone}
+      params: [{name: url, value: $(params.url)}, {name: flags, value: [a, b]}]
+      workspaces: [{name: output, workspace: src}]
+    - name: test
+      taskRef: {name: go-test}
+      params:
+        - {name: rev, value: $(tasks.fetch.results.commit)}
+        - {name: first, value: "$(tasks.fetch.results.list[0])"}
+        - {name: repo, value: "$(tasks.fetch.results.info.url)"}
+  results:
+    - {name: commit, value: $(tasks.fetch.results.commit)}
+"#,
+    );
+    podsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "podsim: note: the Pipeline names Tasks no file defines (git-clone, go-test); checked against stand-ins, a run needs them (-f DIR)",
+        ));
+    podsim()
+        .args(["run", "-q", "--param", "url=u"])
+        .arg("--workspace")
+        .arg(format!("src={}", dir.path().display()))
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "pipeline task \"fetch\": taskRef \"git-clone\" is not defined in the files or -f directories",
+        ));
+}

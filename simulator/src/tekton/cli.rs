@@ -135,6 +135,14 @@ pub fn library(
         if let Some(hint) = needs.and_then(|n| n.hint()) {
             eprintln!("podsim: note: {hint}");
         }
+        let (stand_ins, missing) = super::definition::stand_in_tasks(&documents);
+        if !missing.is_empty() {
+            eprintln!(
+                "podsim: note: the Pipeline names Tasks no file defines ({}); checked against stand-ins, a run needs them (-f DIR)",
+                missing.join(", ")
+            );
+        }
+        documents.0.extend(stand_ins);
     }
     let (features, warnings) =
         FeatureFlags::from_sources(&documents.feature_configmaps(), &args.feature_flags)

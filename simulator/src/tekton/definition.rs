@@ -139,3 +139,124 @@ fn placeholder(decl: &ParamSpec) -> ParamValue {
         _ => ParamValue::String(String::new()),
     }
 }
+
+/// Stand-in Tasks for the `taskRef`s of a lone Pipeline (no run among the
+/// documents) that no document defines: upstream's admission does not look
+/// Tasks up, so the Pipeline is still checked, against Tasks that declare
+/// what the pipeline task gives (params typed by their values, workspaces)
+/// and the results the Pipeline reads from it. Returns the documents to add
+/// and the names they stand in for, which a run needs (`-f DIR`).
+pub fn stand_in_tasks(documents: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
+    let docs = || documents.0.iter().map(|(_, d)| d);
+    if docs().any(|d| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_))) {
+        return (Vec::new(), Vec::new());
+    }
+    let pipelines: Vec<_> = docs()
+        .filter_map(|d| match d {
+            Document::Pipeline(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let [pipeline] = pipelines.as_slice() else {
+        return (Vec::new(), Vec::new());
+    };
+    let defined = |name: &str| {
+        docs().any(|d| matches!(d, Document::Task(t) if t.metadata.name.as_deref() == Some(name)))
+    };
+    let text = serde_json::to_string(&pipeline.spec).unwrap_or_default();
+    let mut added: Vec<(String, Document)> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    for task in pipeline.spec.tasks.iter().chain(&pipeline.spec.finally) {
+        let Some(reference) = &task.task_ref else {
+            continue;
+        };
+        let Some(name) = &reference.name else {
+            continue;
+        };
+        let custom = reference
+            .api_version
+            .as_deref()
+            .is_some_and(|a| !a.starts_with("tekton.dev/"));
+        if custom || defined(name) || missing.contains(name) {
+            continue;
+        }
+        let matrix = task.matrix.iter().flat_map(|m| {
+            m.params
+                .iter()
+                .chain(m.include.iter().flat_map(|i| i.params.iter()))
+        });
+        let mut params: Vec<serde_json::Value> = Vec::new();
+        for p in task.params.iter() {
+            params.push(param_decl(&p.name, &p.value));
+        }
+        for p in matrix {
+            if !params.iter().any(|d| d["name"] == p.name.as_str()) {
+                params.push(serde_json::json!({"name": p.name}));
+            }
+        }
+        let task_doc = serde_json::json!({
+            "apiVersion": "tekton.dev/v1",
+            "kind": "Task",
+            "metadata": {"name": name},
+            "spec": {
+                "params": params,
+                "workspaces": task.workspaces.iter().map(|w| serde_json::json!({"name": w.name})).collect::<Vec<_>>(),
+                "results": results_read(&text, &task.name),
+                "steps": [{"name": "stand-in", "image": "stand-in", "script": "true"}],
+            },
+        });
+        if let Ok(stand_in) = serde_json::from_value(task_doc) {
+            added.push(("(stand-in)".to_string(), Document::Task(Box::new(stand_in))));
+            missing.push(name.clone());
+        }
+    }
+    (added, missing)
+}
+
+/// A param declaration of the type of `value` (an object with its keys).
+fn param_decl(name: &str, value: &ParamValue) -> serde_json::Value {
+    match value {
+        ParamValue::String(_) => serde_json::json!({"name": name}),
+        ParamValue::Array(_) => serde_json::json!({"name": name, "type": "array"}),
+        ParamValue::Object(map) => {
+            let properties: serde_json::Map<String, serde_json::Value> = map
+                .keys()
+                .map(|k| (k.clone(), serde_json::json!({"type": "string"})))
+                .collect();
+            serde_json::json!({"name": name, "type": "object", "properties": properties})
+        }
+    }
+}
+
+/// The results `$(tasks.TASK.results.R…)` reads in `text` (a Pipeline as
+/// JSON), typed by how they are read: `[…]` an array, `.key` an object.
+fn results_read(text: &str, task: &str) -> Vec<serde_json::Value> {
+    let opening = format!("$(tasks.{task}.results.");
+    let mut found: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for piece in text.split(&opening).skip(1) {
+        let reference = piece.split(')').next().unwrap_or("");
+        let name: String = reference
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let rest = &reference[name.len()..];
+        let decl = if rest.starts_with('[') {
+            serde_json::json!({"name": name, "type": "array"})
+        } else if let Some(key) = rest.strip_prefix('.') {
+            let mut entry = found
+                .remove(&name)
+                .filter(|d| d["type"] == "object")
+                .unwrap_or_else(
+                    || serde_json::json!({"name": name, "type": "object", "properties": {}}),
+                );
+            entry["properties"][key] = serde_json::json!({"type": "string"});
+            entry
+        } else {
+            serde_json::json!({"name": name})
+        };
+        if !name.is_empty() {
+            found.entry(name).or_insert(decl);
+        }
+    }
+    found.into_values().collect()
+}
