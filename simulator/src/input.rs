@@ -70,6 +70,7 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
     if crate::tekton::resolve::is_multi_document(text) {
         return crate::tekton::resolve::parse(file, text).map(|d| Input::Tekton(Box::new(d)));
     }
+    let text = &crate::tekton::resolve::without_separators(text);
     let value: serde_norway::Value =
         serde_norway::from_str(text).map_err(|e| yaml_error(file, &e, String::new()))?;
     if value.is_null() {

@@ -159,6 +159,29 @@ pub fn is_multi_document(text: &str) -> bool {
         > 1
 }
 
+/// `text` with its `---` separator lines blanked (the line count kept, so
+/// positions stay those of the file): for a file holding at most one
+/// non-empty document, as a trailing `---` leaves, which serde_norway would
+/// refuse as several documents. Empty documents are skipped, as kubectl does.
+pub fn without_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.lines().any(is_separator) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(if is_separator(line) { "" } else { line });
+        out.push('\n');
+    }
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out.into()
+}
+
+fn is_separator(line: &str) -> bool {
+    line.trim_end() == "---" || line.starts_with("--- ")
+}
+
 /// Splits multi-document YAML at `---` lines: each chunk with the number of
 /// lines before it.
 fn split(text: &str) -> Vec<(usize, String)> {
@@ -166,7 +189,7 @@ fn split(text: &str) -> Vec<(usize, String)> {
     let mut current = String::new();
     let mut start = 0;
     for (i, line) in text.lines().enumerate() {
-        if line.trim_end() == "---" || line.starts_with("--- ") {
+        if is_separator(line) {
             out.push((start, std::mem::take(&mut current)));
             start = i + 1;
             continue;
