@@ -68,3 +68,119 @@ fn empty_documents_are_skipped_as_kubectl_does() {
         .code(2)
         .stderr(predicate::str::contains("the file is empty"));
 }
+
+const SECRET: &str = "apiVersion: v1
+kind: Secret
+metadata: {name: token}
+stringData: {token: x}
+";
+
+const ACCOUNT: &str = "# the run's account
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: runner}
+";
+
+#[test]
+fn documents_of_other_kinds_are_skipped_with_one_note_each() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = write(
+        &dir,
+        "run.yaml",
+        &format!("{SECRET}---\n{ACCOUNT}---\n{TASK}---\n{RUN}"),
+    );
+    let notes = "podsim: note: FILE:1: skipped Secret token (not a Tekton resource)\n\
+         podsim: note: FILE:7: skipped ServiceAccount runner (not a Tekton resource)\n"
+        .replace("FILE", &run.display().to_string());
+    podsim()
+        .arg("validate")
+        .arg(&run)
+        .assert()
+        .success()
+        .stderr(notes.clone());
+    podsim()
+        .args(["run", "-q"])
+        .arg(&run)
+        .assert()
+        .success()
+        .stderr(notes);
+    // The same for a PipelineRun's files, and a feature-flags ConfigMap is still read.
+    let pipeline = write(
+        &dir,
+        "pipeline.yaml",
+        "apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: p}
+spec:
+  pipelineSpec:
+    tasks:
+      - name: greet
+        taskRef: {name: greet}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: feature-flags}
+data: {results-from: sidecar-logs}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+",
+    );
+    let task = write(&dir, "task.yaml", TASK);
+    podsim()
+        .arg("validate")
+        .arg(&pipeline)
+        .arg(&task)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::starts_with(format!(
+                "podsim: note: {}:15: skipped Role reader (not a Tekton resource)\n",
+                pipeline.display()
+            ))
+            .and(predicate::str::contains("results-from")),
+        );
+}
+
+#[test]
+fn a_directory_lends_definitions_and_ignores_other_kinds_silently() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib dir");
+    std::fs::write(lib.join("secret.yaml"), SECRET).expect("secret");
+    std::fs::write(lib.join("task.yaml"), format!("{ACCOUNT}---\n{TASK}")).expect("task");
+    let run = write(&dir, "run.yaml", RUN);
+    podsim()
+        .arg("validate")
+        .arg(&run)
+        .arg("-f")
+        .arg(&lib)
+        .assert()
+        .success()
+        .stderr("");
+}
+
+#[test]
+fn a_file_of_no_tekton_resource_is_one_error_naming_what_it_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let task = write(&dir, "task.yaml", TASK);
+    let many = write(&dir, "many.yaml", &format!("{SECRET}---\n{ACCOUNT}"));
+    podsim()
+        .arg("validate")
+        .arg(&task)
+        .arg(&many)
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "podsim: {}: no Tekton resource, only Secret token, ServiceAccount runner: podsim reads Tasks, TaskRuns, Pipelines, PipelineRuns and the feature-flags ConfigMap\n",
+            many.display()
+        ));
+    let secret = write(&dir, "secret.yaml", SECRET);
+    podsim()
+        .arg("validate")
+        .arg(&secret)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("kind \"Secret\" is not supported"));
+}

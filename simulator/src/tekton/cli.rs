@@ -73,13 +73,17 @@ pub struct Library {
 
 /// Reads the `-f` directories into `documents` (their Tasks, Pipelines and
 /// feature-flags ConfigMaps only: the run object comes from the files) and
-/// parses the other flags; feature-flag warnings are printed on stderr.
+/// parses the other flags; the files' skipped documents (not Tekton's) and
+/// feature-flag warnings are noted on stderr.
 /// Fails with the line to print, naming the flag at fault.
 pub fn library(
     mut documents: Documents,
     args: &TektonArgs,
 ) -> Result<(Documents, Library), Vec<String>> {
     let one = |e: String| vec![e];
+    for skipped in &documents.1 {
+        eprintln!("podsim: note: {}", skipped.note());
+    }
     let given = documents.0.len();
     for dir in &args.dirs {
         let found = load_dir(dir).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;

@@ -29,9 +29,40 @@ pub enum Document {
     FeatureFlags(BTreeMap<String, String>),
 }
 
-/// Tekton documents, with the file each came from.
+/// Tekton documents, with the file each came from, and the documents of
+/// those files that were not Tekton's.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Documents(pub Vec<(String, Document)>);
+pub struct Documents(pub Vec<(String, Document)>, pub Vec<Skipped>);
+
+/// A document that is not Tekton's (a Secret, ConfigMap, ServiceAccount,
+/// Role...), as `kubectl apply -f` takes beside Tekton's: podsim reads
+/// nothing from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file.
+    pub file: String,
+    /// The 1-based line where the document starts.
+    pub line: usize,
+    /// Its `kind`.
+    pub kind: String,
+    /// Its `metadata.name` (or `generateName`), if any.
+    pub name: Option<String>,
+}
+
+impl Skipped {
+    /// The note printed for it: `FILE:LINE: skipped KIND NAME (not a Tekton resource)`.
+    pub fn note(&self) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
+        format!(
+            "{}:{}: skipped {}{name} (not a Tekton resource)",
+            self.file, self.line, self.kind
+        )
+    }
+}
 
 /// Why the run object could not be found or resolved.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -73,19 +104,8 @@ pub fn is_tekton(api_version: Option<&str>, kind: Option<&str>) -> bool {
     tekton || (api_version == Some("v1") && kind == Some("ConfigMap"))
 }
 
-/// The data of the `feature-flags` ConfigMap in `value`; any other
-/// ConfigMap is an error.
+/// The data of a `feature-flags` ConfigMap.
 fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>, String> {
-    let name = value
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(|n| n.as_str())
-        .unwrap_or("");
-    if name != "feature-flags" {
-        return Err(format!(
-            "ConfigMap {name:?}: the only ConfigMap podsim reads is Tekton's feature-flags"
-        ));
-    }
     let Some(data) = value.get("data").filter(|d| !d.is_null()) else {
         return Ok(BTreeMap::new());
     };
@@ -94,9 +114,12 @@ fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>
 }
 
 /// Parses every YAML document of `text` (from `file`) as a Tekton resource;
-/// errors carry the line within the file.
+/// errors carry the line within the file. Empty documents are skipped;
+/// so are documents of other API groups than `tekton.dev` (a Secret, a
+/// ConfigMap other than `feature-flags`, RBAC...), which go to the
+/// returned [`Skipped`] list for the caller to note.
 pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
-    let mut docs = Vec::new();
+    let mut docs = Documents::default();
     for (offset, chunk) in split(text) {
         let value: serde_norway::Value = match serde_norway::from_str(&chunk) {
             Ok(v) => v,
@@ -105,17 +128,36 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
         if value.is_null() {
             continue;
         }
-        let api = value
-            .get("apiVersion")
-            .and_then(|k| k.as_str())
-            .unwrap_or("");
-        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        if api == "v1" && kind == "ConfigMap" {
+        let text_of = |key: &str| value.get(key).and_then(|k| k.as_str()).unwrap_or("");
+        let (api, kind) = (text_of("apiVersion"), text_of("kind"));
+        let meta = |key: &str| {
+            value
+                .get("metadata")
+                .and_then(|m| m.get(key))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        };
+        let name = meta("name").or_else(|| meta("generateName"));
+        if api == "v1" && kind == "ConfigMap" && name.as_deref() == Some("feature-flags") {
             let data = feature_flags(&value).map_err(|message| InputError::Other {
                 file: file.to_string(),
                 message,
             })?;
-            docs.push((file.to_string(), Document::FeatureFlags(data)));
+            docs.0
+                .push((file.to_string(), Document::FeatureFlags(data)));
+            continue;
+        }
+        if !api.is_empty() && !kind.is_empty() && !api.starts_with("tekton.dev/") {
+            let first = chunk
+                .lines()
+                .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .unwrap_or(0);
+            docs.1.push(Skipped {
+                file: file.to_string(),
+                line: offset + first + 1,
+                kind: kind.to_string(),
+                name,
+            });
             continue;
         }
         if !API_VERSIONS.contains(&api) {
@@ -140,9 +182,9 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                 })
             }
         };
-        docs.push((file.to_string(), doc));
+        docs.0.push((file.to_string(), doc));
     }
-    Ok(Documents(docs))
+    Ok(docs)
 }
 
 /// Whether `text` holds more than one non-empty YAML document (only Tekton
@@ -221,12 +263,20 @@ pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
             file: file.clone(),
             source,
         })?;
+        // A directory lends definitions: its other documents are no run's
+        // business, so they are left out without a note.
         all.0.extend(parse(&file, &text)?.0);
     }
     Ok(all)
 }
 
 impl Documents {
+    /// Adds `other`'s documents, and its skipped ones, after these.
+    pub fn extend(&mut self, other: Documents) {
+        self.0.extend(other.0);
+        self.1.extend(other.1);
+    }
+
     /// The `feature-flags` ConfigMaps among the documents, with their files.
     pub fn feature_configmaps(&self) -> Vec<(String, BTreeMap<String, String>)> {
         self.0
