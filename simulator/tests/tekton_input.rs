@@ -184,3 +184,34 @@ fn a_file_of_no_tekton_resource_is_one_error_naming_what_it_holds() {
         .code(2)
         .stderr(predicate::str::contains("kind \"Secret\" is not supported"));
 }
+
+#[test]
+fn a_file_given_and_in_a_directory_counts_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(&dir, "task.yaml", TASK);
+    write(&dir, "run.yaml", RUN);
+    // Given by a relative name, and found again as ./run.yaml in -f .
+    podsim()
+        .current_dir(dir.path())
+        .args(["validate", "run.yaml", "task.yaml", "-f", "."])
+        .assert()
+        .success()
+        .stdout("run.yaml: ok\ntask.yaml: ok\n");
+    podsim()
+        .current_dir(dir.path())
+        .args(["run", "-q", "run.yaml", "-f", "."])
+        .assert()
+        .success();
+    // A copy elsewhere is still a second definition.
+    let other = tempfile::tempdir().expect("tempdir");
+    write(&other, "task.yaml", TASK);
+    podsim()
+        .current_dir(dir.path())
+        .args(["validate", "run.yaml", "task.yaml", "-f"])
+        .arg(other.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "taskRef \"greet\" is defined more than once (task.yaml, ",
+        ));
+}

@@ -1,7 +1,7 @@
 //! The command-line side of Tekton input: `--param`, `--workspace`, `-f`,
 //! `--image-command`, and turning files plus flags into a prepared TaskRun.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -85,8 +85,16 @@ pub fn library(
         eprintln!("podsim: note: {}", skipped.note());
     }
     let given = documents.0.len();
+    // A file given that is also in a directory counts once, as given.
+    let files: BTreeSet<PathBuf> = documents
+        .0
+        .iter()
+        .map(|(file, _)| file)
+        .chain(documents.1.iter().map(|s| &s.file))
+        .filter_map(|file| std::fs::canonicalize(file).ok())
+        .collect();
     for dir in &args.dirs {
-        let found = load_dir(dir).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;
+        let found = load_dir(dir, &files).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;
         // A directory lends definitions; the run object comes from the files.
         documents.0.extend(found.0.into_iter().filter(|(_, d)| {
             matches!(

@@ -1,8 +1,8 @@
 //! Tekton documents from files and `-f DIR`, and the run object among them:
 //! the one TaskRun, or a lone Task run with `--param`/`--workspace`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use super::model::{Pipeline, PipelineRun, Task, TaskRun};
 use crate::input::{typed_at, InputError};
@@ -243,8 +243,10 @@ fn split(text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Reads every `*.yaml`/`*.yml` file of `dir` (not recursive) as Tekton documents.
-pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
+/// Reads every `*.yaml`/`*.yml` file of `dir` (not recursive) as Tekton
+/// documents, but for the files whose canonical path is in `given` (the
+/// files given on the command line: their documents are read already).
+pub fn load_dir(dir: &Path, given: &BTreeSet<PathBuf>) -> Result<Documents, InputError> {
     let io = |source| InputError::Io {
         file: dir.display().to_string(),
         source,
@@ -254,6 +256,7 @@ pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .filter(|p| p.canonicalize().map_or(true, |c| !given.contains(&c)))
         .collect();
     paths.sort();
     let mut all = Documents::default();
