@@ -215,3 +215,58 @@ fn a_file_given_and_in_a_directory_counts_once() {
             "taskRef \"greet\" is defined more than once (task.yaml, ",
         ));
 }
+
+#[test]
+fn the_run_object_comes_from_the_files_never_from_a_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib dir");
+    let other = TASK
+        .replace("name: greet}", "name: other}")
+        .replace("echo hello", "echo other")
+        .replace(
+            "    - name: hello",
+            "  params: [{name: who}]\n  steps:\n    - name: hello",
+        )
+        .replacen("  steps:\n", "", 1);
+    std::fs::write(lib.join("other.yaml"), &other).expect("other");
+    std::fs::write(
+        lib.join("pipeline.yaml"),
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  params: [{name: x}]\n  tasks: [{name: a, taskRef: {name: other}}]\n",
+    )
+    .expect("pipeline");
+    let task = write(&dir, "task.yaml", TASK);
+    podsim()
+        .arg("validate")
+        .arg(&task)
+        .arg("-f")
+        .arg(&lib)
+        .assert()
+        .success()
+        .stderr("");
+    podsim()
+        .args(["run", "-q", "--logs"])
+        .arg(&task)
+        .arg("-f")
+        .arg(&lib)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hello"));
+    // A lone Task of a directory is no run object either.
+    let lone = dir.path().join("lone");
+    std::fs::create_dir(&lone).expect("lone dir");
+    std::fs::write(lone.join("task.yaml"), TASK).expect("task");
+    let flags = write(
+        &dir,
+        "flags.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: feature-flags}\ndata: {}\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&flags)
+        .arg("-f")
+        .arg(&lone)
+        .assert()
+        .code(2)
+        .stderr("podsim: no TaskRun and no Task to run among the files\n");
+}

@@ -139,7 +139,9 @@ pub fn library(
         images.given.insert(image, command);
     }
     if args.definition_only {
-        let needs = super::definition::stand_in(&documents, &mut params, &mut workspace_dirs);
+        // Only the files given hold the lone definition, not -f directories.
+        let files = Documents(documents.0[..given].to_vec(), Vec::new());
+        let needs = super::definition::stand_in(&files, &mut params, &mut workspace_dirs);
         if let Some(hint) = needs.and_then(|n| n.hint()) {
             eprintln!("podsim: note: {hint}");
         }
@@ -161,8 +163,8 @@ pub fn library(
     ))
 }
 
-/// Prepares the run object of `documents` with the flags: `-f` directories
-/// are read, the TaskRun (or lone Task) found and its Task resolved, then
+/// Prepares the run object of `documents` with the flags: the TaskRun (or
+/// lone Task) found among the files, `-f` directories read, its Task resolved, then
 /// [`prepare`]d; `ask_podman` lets image-only steps ask the local image
 /// store. Fails with the lines to print, each naming the flag, file or
 /// field at fault.
@@ -172,12 +174,14 @@ pub fn prepare_run(
     options: &RenderOptions,
     ask_podman: bool,
 ) -> Result<Prepared, Vec<String>> {
+    // The run object comes from the files given, before -f adds definitions.
+    let run = documents.task_run().map_err(|e| vec![e.to_string()])?;
     let (documents, mut library) = library(documents, args)?;
     if !ask_podman {
         library.images.local = Arc::new(LocalImages::disabled());
     }
     let (run, spec, task_name) = documents
-        .run_object(&library.params)
+        .run_object(run, &library.params)
         .map_err(|e| vec![e.to_string()])?;
     let context = Context {
         workspace_dirs: library.workspace_dirs,
