@@ -270,3 +270,96 @@ fn the_run_object_comes_from_the_files_never_from_a_directory() {
         .code(2)
         .stderr("podsim: no TaskRun and no Task to run among the files\n");
 }
+
+#[test]
+fn several_runs_are_named_by_what_was_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pipeline_run = "apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: NAME}
+spec:
+  pipelineSpec:
+    tasks: [{name: greet, taskRef: {name: greet}}]
+";
+    let two = write(
+        &dir,
+        "two.yaml",
+        &format!(
+            "{}---\n{}",
+            pipeline_run.replace("NAME", "a"),
+            pipeline_run.replace("NAME", "b")
+        ),
+    );
+    let task = write(&dir, "task.yaml", TASK);
+    podsim()
+        .arg("validate")
+        .arg(&two)
+        .arg(&task)
+        .assert()
+        .code(2)
+        .stderr("podsim: 2 PipelineRuns: give exactly one PipelineRun or TaskRun\n");
+    let mixed = write(
+        &dir,
+        "mixed.yaml",
+        &format!("{}---\n{RUN}", pipeline_run.replace("NAME", "a")),
+    );
+    podsim()
+        .arg("validate")
+        .arg(&mixed)
+        .arg(&task)
+        .assert()
+        .code(2)
+        .stderr("podsim: 1 PipelineRun and 1 TaskRun: give exactly one PipelineRun or TaskRun\n");
+    let tasks = write(
+        &dir,
+        "tasks.yaml",
+        &format!(
+            "{TASK}---\n{}",
+            TASK.replace("name: greet}", "name: other}")
+        ),
+    );
+    podsim()
+        .arg("validate")
+        .arg(&tasks)
+        .assert()
+        .code(2)
+        .stderr("podsim: 2 Tasks and no TaskRun: give exactly one TaskRun, or one Task to run with --param/--workspace\n");
+}
+
+#[test]
+fn a_definition_without_a_name_is_one_error_naming_file_and_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let task = write(
+        &dir,
+        "task.yaml",
+        &TASK.replace("metadata: {name: greet}\n", ""),
+    );
+    podsim()
+        .arg("validate")
+        .arg(&task)
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "podsim: {}: Task has no metadata.name\n",
+            task.display()
+        ));
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib dir");
+    std::fs::write(
+        lib.join("pipeline.yaml"),
+        "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {labels: {a: b}}\nspec:\n  tasks: []\n",
+    )
+    .expect("pipeline");
+    podsim()
+        .arg("validate")
+        .arg(write(&dir, "run.yaml", RUN))
+        .arg("-f")
+        .arg(&lib)
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "podsim: -f {}: {}: Pipeline has no metadata.name\n",
+            lib.display(),
+            lib.join("pipeline.yaml").display()
+        ));
+}

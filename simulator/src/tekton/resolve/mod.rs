@@ -71,8 +71,13 @@ pub enum ResolveError {
     #[error("no TaskRun and no Task to run among the files")]
     Nothing,
     /// Several candidates.
-    #[error("{0}: give exactly one TaskRun, or one Task to run with --param/--workspace")]
-    Ambiguous(String),
+    #[error("{found}: give exactly one {give}")]
+    Ambiguous {
+        /// What was found: `2 TaskRuns`.
+        found: String,
+        /// What to give instead: `TaskRun, or one Task to run...`.
+        give: &'static str,
+    },
     /// A reference names nothing.
     #[error("{what} {name:?} is not defined in the files or -f directories")]
     Missing {
@@ -168,10 +173,27 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                 ),
             });
         }
+        // A definition is found by its name: without one, nothing could name it.
+        let unnamed = || InputError::Other {
+            file: file.to_string(),
+            message: format!("{kind} has no metadata.name"),
+        };
         let doc = match kind {
-            "Task" => Document::Task(Box::new(typed_at(file, &chunk, offset)?)),
+            "Task" => {
+                let task: Task = typed_at(file, &chunk, offset)?;
+                if task.metadata.name.is_none() && task.metadata.generate_name.is_none() {
+                    return Err(unnamed());
+                }
+                Document::Task(Box::new(task))
+            }
             "TaskRun" => Document::TaskRun(Box::new(typed_at(file, &chunk, offset)?)),
-            "Pipeline" => Document::Pipeline(Box::new(typed_at(file, &chunk, offset)?)),
+            "Pipeline" => {
+                let pipeline: Pipeline = typed_at(file, &chunk, offset)?;
+                if pipeline.metadata.name.is_none() && pipeline.metadata.generate_name.is_none() {
+                    return Err(unnamed());
+                }
+                Document::Pipeline(Box::new(pipeline))
+            }
             "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, &chunk, offset)?)),
             other => {
                 return Err(InputError::Other {

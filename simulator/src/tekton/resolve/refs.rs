@@ -27,13 +27,16 @@ impl Documents {
                 match tasks.as_slice() {
                     [task] => Ok(synthesise(task)),
                     [] => Err(ResolveError::Nothing),
-                    many => Err(ResolveError::Ambiguous(format!(
-                        "{} Tasks and no TaskRun",
-                        many.len()
-                    ))),
+                    many => Err(ResolveError::Ambiguous {
+                        found: format!("{} Tasks and no TaskRun", many.len()),
+                        give: TASK_RUN,
+                    }),
                 }
             }
-            many => Err(ResolveError::Ambiguous(format!("{} TaskRuns", many.len()))),
+            many => Err(ResolveError::Ambiguous {
+                found: format!("{} TaskRuns", many.len()),
+                give: TASK_RUN,
+            }),
         }
     }
 
@@ -94,6 +97,18 @@ impl Documents {
             _ => None,
         });
         only("taskRef", name, found.collect())
+    }
+}
+
+/// What to give when the TaskRun to run is ambiguous.
+const TASK_RUN: &str = "TaskRun, or one Task to run with --param/--workspace";
+
+/// `1 TaskRun`, `2 TaskRuns`.
+fn counted(n: usize, kind: &str) -> String {
+    if n == 1 {
+        format!("1 {kind}")
+    } else {
+        format!("{n} {kind}s")
     }
 }
 
@@ -161,17 +176,28 @@ impl Documents {
                             status: None,
                         }))
                     }
-                    many => Err(ResolveError::Ambiguous(format!(
-                        "{} Pipelines and no PipelineRun",
-                        many.len()
-                    ))),
+                    many => Err(ResolveError::Ambiguous {
+                        found: format!("{} Pipelines and no PipelineRun", many.len()),
+                        give: "PipelineRun, or one Pipeline to run with --param/--workspace",
+                    }),
                 }
             }
             [] => Ok(None),
-            _ => Err(ResolveError::Ambiguous(format!(
-                "{} PipelineRuns and TaskRuns",
-                runs.len()
-            ))),
+            _ => {
+                let task_runs = self
+                    .0
+                    .iter()
+                    .filter(|(_, d)| matches!(d, Document::TaskRun(_)))
+                    .count();
+                let mut found = counted(runs.len(), "PipelineRun");
+                if task_runs > 0 {
+                    found = format!("{found} and {}", counted(task_runs, "TaskRun"));
+                }
+                Err(ResolveError::Ambiguous {
+                    found,
+                    give: "PipelineRun or TaskRun",
+                })
+            }
         }
     }
 
