@@ -68,8 +68,9 @@ pub fn load(path: &Path) -> Result<Input, InputError> {
 /// Parses `text` (named `file` in messages); see [`load`].
 pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
     if crate::tekton::resolve::is_multi_document(text) {
-        return crate::tekton::resolve::parse(file, text).map(|d| Input::Tekton(Box::new(d)));
+        return tekton(file, text);
     }
+    let text = &crate::tekton::resolve::without_separators(text);
     let value: serde_norway::Value =
         serde_norway::from_str(text).map_err(|e| yaml_error(file, &e, String::new()))?;
     if value.is_null() {
@@ -81,7 +82,7 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
     let kind = value.get("kind").and_then(|k| k.as_str());
     let api_version = value.get("apiVersion").and_then(|k| k.as_str());
     if crate::tekton::resolve::is_tekton(api_version, kind) {
-        crate::tekton::resolve::parse(file, text).map(|d| Input::Tekton(Box::new(d)))
+        tekton(file, text)
     } else if kind == Some("Pod") {
         typed::<Pod>(file, text).map(|p| Input::Pod(Box::new(p)))
     } else if let Some(other) = kind {
@@ -94,6 +95,32 @@ pub fn parse(file: &str, text: &str) -> Result<Input, InputError> {
     } else {
         typed::<Scenario>(file, text).map(|s| Input::Scenario(Box::new(s)))
     }
+}
+
+/// The Tekton documents of `text`; a file of none (only documents of other
+/// kinds) is an error naming what it holds.
+fn tekton(file: &str, text: &str) -> Result<Input, InputError> {
+    let documents = crate::tekton::resolve::parse(file, text)?;
+    if documents.0.is_empty() {
+        let found: Vec<String> = documents
+            .1
+            .iter()
+            .map(|s| format!("{} {}", s.kind, s.name.as_deref().unwrap_or("(unnamed)")))
+            .collect();
+        let message = if found.is_empty() {
+            "the file is empty".to_string()
+        } else {
+            format!(
+                "no Tekton resource, only {}: podsim reads Tasks, TaskRuns, Pipelines, PipelineRuns and the feature-flags ConfigMap",
+                found.join(", ")
+            )
+        };
+        return Err(InputError::Other {
+            file: file.to_string(),
+            message,
+        });
+    }
+    Ok(Input::Tekton(Box::new(documents)))
 }
 
 fn typed<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {

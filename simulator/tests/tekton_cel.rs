@@ -208,7 +208,7 @@ fn bad_feature_flags_get_one_clear_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "the only ConfigMap podsim reads is Tekton's feature-flags",
+            "no Tekton resource, only ConfigMap app-config: podsim reads Tasks, TaskRuns, Pipelines, PipelineRuns and the feature-flags ConfigMap",
         ));
 }
 

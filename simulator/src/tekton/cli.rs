@@ -1,7 +1,7 @@
 //! The command-line side of Tekton input: `--param`, `--workspace`, `-f`,
 //! `--image-command`, and turning files plus flags into a prepared TaskRun.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -76,16 +76,28 @@ pub struct Library {
 
 /// Reads the `-f` directories into `documents` (their Tasks, Pipelines and
 /// feature-flags ConfigMaps only: the run object comes from the files) and
-/// parses the other flags; feature-flag warnings are printed on stderr.
+/// parses the other flags; the files' skipped documents (not Tekton's) and
+/// feature-flag warnings are noted on stderr.
 /// Fails with the line to print, naming the flag at fault.
 pub fn library(
     mut documents: Documents,
     args: &TektonArgs,
 ) -> Result<(Documents, Library), Vec<String>> {
     let one = |e: String| vec![e];
+    for skipped in &documents.1 {
+        eprintln!("podsim: note: {}", skipped.note());
+    }
     let given = documents.0.len();
+    // A file given that is also in a directory counts once, as given.
+    let files: BTreeSet<PathBuf> = documents
+        .0
+        .iter()
+        .map(|(file, _)| file)
+        .chain(documents.1.iter().map(|s| &s.file))
+        .filter_map(|file| std::fs::canonicalize(file).ok())
+        .collect();
     for dir in &args.dirs {
-        let found = load_dir(dir).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;
+        let found = load_dir(dir, &files).map_err(|e| one(format!("-f {}: {e}", dir.display())))?;
         // A directory lends definitions; the run object comes from the files.
         documents.0.extend(found.0.into_iter().filter(|(_, d)| {
             matches!(
@@ -131,7 +143,9 @@ pub fn library(
         images.given.insert(image, command);
     }
     if args.definition_only {
-        let needs = super::definition::stand_in(&documents, &mut params, &mut workspace_dirs);
+        // Only the files given hold the lone definition, not -f directories.
+        let files = Documents(documents.0[..given].to_vec(), Vec::new());
+        let needs = super::definition::stand_in(&files, &mut params, &mut workspace_dirs);
         if let Some(hint) = needs.and_then(|n| n.hint()) {
             eprintln!("podsim: note: {hint}");
         }
@@ -161,8 +175,8 @@ pub fn library(
     ))
 }
 
-/// Prepares the run object of `documents` with the flags: `-f` directories
-/// are read, the TaskRun (or lone Task) found and its Task resolved, then
+/// Prepares the run object of `documents` with the flags: the TaskRun (or
+/// lone Task) found among the files, `-f` directories read, its Task resolved, then
 /// [`prepare`]d; `ask_podman` lets image-only steps ask the local image
 /// store. Fails with the lines to print, each naming the flag, file or
 /// field at fault.
@@ -172,12 +186,14 @@ pub fn prepare_run(
     options: &RenderOptions,
     ask_podman: bool,
 ) -> Result<Prepared, Vec<String>> {
+    // The run object comes from the files given, before -f adds definitions.
+    let run = documents.task_run().map_err(|e| vec![e.to_string()])?;
     let (documents, mut library) = library(documents, args)?;
     if !ask_podman {
         library.images.local = Arc::new(LocalImages::disabled());
     }
     let (run, spec, task_name) = documents
-        .run_object(&library.params)
+        .run_object(run, &library.params)
         .map_err(|e| vec![e.to_string()])?;
     let context = Context {
         workspace_dirs: library.workspace_dirs,

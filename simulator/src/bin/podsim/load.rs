@@ -33,7 +33,7 @@ pub(crate) fn load_plan(
         let mut documents = Documents::default();
         for input in &inputs {
             if let Input::Tekton(docs) = input {
-                documents.0.extend(docs.0.iter().cloned());
+                documents.extend((**docs).clone());
             }
         }
         let prepared = prepare_run(documents.clone(), tekton, options, true).map_err(|lines| {

@@ -62,7 +62,7 @@ pub fn handle(
     let mut documents = Documents::default();
     for file in files {
         match input::load(file) {
-            Ok(Input::Tekton(docs)) => documents.0.extend(docs.0),
+            Ok(Input::Tekton(docs)) => documents.extend(*docs),
             _ => return None,
         }
     }

@@ -1,8 +1,8 @@
 //! Tekton documents from files and `-f DIR`, and the run object among them:
 //! the one TaskRun, or a lone Task run with `--param`/`--workspace`.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use super::model::{Pipeline, PipelineRun, Task, TaskRun};
 use crate::input::{typed_at, InputError};
@@ -29,9 +29,40 @@ pub enum Document {
     FeatureFlags(BTreeMap<String, String>),
 }
 
-/// Tekton documents, with the file each came from.
+/// Tekton documents, with the file each came from, and the documents of
+/// those files that were not Tekton's.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Documents(pub Vec<(String, Document)>);
+pub struct Documents(pub Vec<(String, Document)>, pub Vec<Skipped>);
+
+/// A document that is not Tekton's (a Secret, ConfigMap, ServiceAccount,
+/// Role...), as `kubectl apply -f` takes beside Tekton's: podsim reads
+/// nothing from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file.
+    pub file: String,
+    /// The 1-based line where the document starts.
+    pub line: usize,
+    /// Its `kind`.
+    pub kind: String,
+    /// Its `metadata.name` (or `generateName`), if any.
+    pub name: Option<String>,
+}
+
+impl Skipped {
+    /// The note printed for it: `FILE:LINE: skipped KIND NAME (not a Tekton resource)`.
+    pub fn note(&self) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
+        format!(
+            "{}:{}: skipped {}{name} (not a Tekton resource)",
+            self.file, self.line, self.kind
+        )
+    }
+}
 
 /// Why the run object could not be found or resolved.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -40,8 +71,13 @@ pub enum ResolveError {
     #[error("no TaskRun and no Task to run among the files")]
     Nothing,
     /// Several candidates.
-    #[error("{0}: give exactly one TaskRun, or one Task to run with --param/--workspace")]
-    Ambiguous(String),
+    #[error("{found}: give exactly one {give}")]
+    Ambiguous {
+        /// What was found: `2 TaskRuns`.
+        found: String,
+        /// What to give instead: `TaskRun, or one Task to run...`.
+        give: &'static str,
+    },
     /// A reference names nothing.
     #[error("{what} {name:?} is not defined in the files or -f directories")]
     Missing {
@@ -73,19 +109,8 @@ pub fn is_tekton(api_version: Option<&str>, kind: Option<&str>) -> bool {
     tekton || (api_version == Some("v1") && kind == Some("ConfigMap"))
 }
 
-/// The data of the `feature-flags` ConfigMap in `value`; any other
-/// ConfigMap is an error.
+/// The data of a `feature-flags` ConfigMap.
 fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>, String> {
-    let name = value
-        .get("metadata")
-        .and_then(|m| m.get("name"))
-        .and_then(|n| n.as_str())
-        .unwrap_or("");
-    if name != "feature-flags" {
-        return Err(format!(
-            "ConfigMap {name:?}: the only ConfigMap podsim reads is Tekton's feature-flags"
-        ));
-    }
     let Some(data) = value.get("data").filter(|d| !d.is_null()) else {
         return Ok(BTreeMap::new());
     };
@@ -94,9 +119,12 @@ fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>
 }
 
 /// Parses every YAML document of `text` (from `file`) as a Tekton resource;
-/// errors carry the line within the file.
+/// errors carry the line within the file. Empty documents are skipped;
+/// so are documents of other API groups than `tekton.dev` (a Secret, a
+/// ConfigMap other than `feature-flags`, RBAC...), which go to the
+/// returned [`Skipped`] list for the caller to note.
 pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
-    let mut docs = Vec::new();
+    let mut docs = Documents::default();
     for (offset, chunk) in split(text) {
         let value: serde_norway::Value = match serde_norway::from_str(&chunk) {
             Ok(v) => v,
@@ -105,17 +133,36 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
         if value.is_null() {
             continue;
         }
-        let api = value
-            .get("apiVersion")
-            .and_then(|k| k.as_str())
-            .unwrap_or("");
-        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-        if api == "v1" && kind == "ConfigMap" {
+        let text_of = |key: &str| value.get(key).and_then(|k| k.as_str()).unwrap_or("");
+        let (api, kind) = (text_of("apiVersion"), text_of("kind"));
+        let meta = |key: &str| {
+            value
+                .get("metadata")
+                .and_then(|m| m.get(key))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        };
+        let name = meta("name").or_else(|| meta("generateName"));
+        if api == "v1" && kind == "ConfigMap" && name.as_deref() == Some("feature-flags") {
             let data = feature_flags(&value).map_err(|message| InputError::Other {
                 file: file.to_string(),
                 message,
             })?;
-            docs.push((file.to_string(), Document::FeatureFlags(data)));
+            docs.0
+                .push((file.to_string(), Document::FeatureFlags(data)));
+            continue;
+        }
+        if !api.is_empty() && !kind.is_empty() && !api.starts_with("tekton.dev/") {
+            let first = chunk
+                .lines()
+                .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .unwrap_or(0);
+            docs.1.push(Skipped {
+                file: file.to_string(),
+                line: offset + first + 1,
+                kind: kind.to_string(),
+                name,
+            });
             continue;
         }
         if !API_VERSIONS.contains(&api) {
@@ -126,10 +173,27 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                 ),
             });
         }
+        // A definition is found by its name: without one, nothing could name it.
+        let unnamed = || InputError::Other {
+            file: file.to_string(),
+            message: format!("{kind} has no metadata.name"),
+        };
         let doc = match kind {
-            "Task" => Document::Task(Box::new(typed_at(file, &chunk, offset)?)),
+            "Task" => {
+                let task: Task = typed_at(file, &chunk, offset)?;
+                if task.metadata.name.is_none() && task.metadata.generate_name.is_none() {
+                    return Err(unnamed());
+                }
+                Document::Task(Box::new(task))
+            }
             "TaskRun" => Document::TaskRun(Box::new(typed_at(file, &chunk, offset)?)),
-            "Pipeline" => Document::Pipeline(Box::new(typed_at(file, &chunk, offset)?)),
+            "Pipeline" => {
+                let pipeline: Pipeline = typed_at(file, &chunk, offset)?;
+                if pipeline.metadata.name.is_none() && pipeline.metadata.generate_name.is_none() {
+                    return Err(unnamed());
+                }
+                Document::Pipeline(Box::new(pipeline))
+            }
             "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, &chunk, offset)?)),
             other => {
                 return Err(InputError::Other {
@@ -140,9 +204,9 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                 })
             }
         };
-        docs.push((file.to_string(), doc));
+        docs.0.push((file.to_string(), doc));
     }
-    Ok(Documents(docs))
+    Ok(docs)
 }
 
 /// Whether `text` holds more than one non-empty YAML document (only Tekton
@@ -159,6 +223,29 @@ pub fn is_multi_document(text: &str) -> bool {
         > 1
 }
 
+/// `text` with its `---` separator lines blanked (the line count kept, so
+/// positions stay those of the file): for a file holding at most one
+/// non-empty document, as a trailing `---` leaves, which serde_norway would
+/// refuse as several documents. Empty documents are skipped, as kubectl does.
+pub fn without_separators(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.lines().any(is_separator) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(if is_separator(line) { "" } else { line });
+        out.push('\n');
+    }
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out.into()
+}
+
+fn is_separator(line: &str) -> bool {
+    line.trim_end() == "---" || line.starts_with("--- ")
+}
+
 /// Splits multi-document YAML at `---` lines: each chunk with the number of
 /// lines before it.
 fn split(text: &str) -> Vec<(usize, String)> {
@@ -166,7 +253,7 @@ fn split(text: &str) -> Vec<(usize, String)> {
     let mut current = String::new();
     let mut start = 0;
     for (i, line) in text.lines().enumerate() {
-        if line.trim_end() == "---" || line.starts_with("--- ") {
+        if is_separator(line) {
             out.push((start, std::mem::take(&mut current)));
             start = i + 1;
             continue;
@@ -178,8 +265,10 @@ fn split(text: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Reads every `*.yaml`/`*.yml` file of `dir` (not recursive) as Tekton documents.
-pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
+/// Reads every `*.yaml`/`*.yml` file of `dir` (not recursive) as Tekton
+/// documents, but for the files whose canonical path is in `given` (the
+/// files given on the command line: their documents are read already).
+pub fn load_dir(dir: &Path, given: &BTreeSet<PathBuf>) -> Result<Documents, InputError> {
     let io = |source| InputError::Io {
         file: dir.display().to_string(),
         source,
@@ -189,6 +278,7 @@ pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .filter(|p| p.canonicalize().map_or(true, |c| !given.contains(&c)))
         .collect();
     paths.sort();
     let mut all = Documents::default();
@@ -198,12 +288,20 @@ pub fn load_dir(dir: &Path) -> Result<Documents, InputError> {
             file: file.clone(),
             source,
         })?;
+        // A directory lends definitions: its other documents are no run's
+        // business, so they are left out without a note.
         all.0.extend(parse(&file, &text)?.0);
     }
     Ok(all)
 }
 
 impl Documents {
+    /// Adds `other`'s documents, and its skipped ones, after these.
+    pub fn extend(&mut self, other: Documents) {
+        self.0.extend(other.0);
+        self.1.extend(other.1);
+    }
+
     /// The `feature-flags` ConfigMaps among the documents, with their files.
     pub fn feature_configmaps(&self) -> Vec<(String, BTreeMap<String, String>)> {
         self.0

@@ -8,12 +8,10 @@ use crate::tekton::model::{
 };
 
 impl Documents {
-    /// The run object: the one TaskRun, else the one Task (as a TaskRun
-    /// named `<task>-run` with `params`), with its Task spec and the Task's name.
-    pub fn run_object(
-        &self,
-        params: &[(String, ParamValue)],
-    ) -> Result<(TaskRun, TaskSpec, String), ResolveError> {
+    /// The TaskRun to run: the one TaskRun, else one named `<task>-run` for
+    /// the one Task. Call it on the files given only: `-f` directories lend
+    /// definitions, never the run object.
+    pub fn task_run(&self) -> Result<TaskRun, ResolveError> {
         let runs: Vec<&TaskRun> = self
             .0
             .iter()
@@ -22,23 +20,33 @@ impl Documents {
                 _ => None,
             })
             .collect();
-        let mut run = match runs.as_slice() {
-            [one] => (*one).clone(),
+        match runs.as_slice() {
+            [one] => Ok((*one).clone()),
             [] => {
                 let tasks: Vec<&Task> = self.tasks().collect();
                 match tasks.as_slice() {
-                    [task] => synthesise(task),
-                    [] => return Err(ResolveError::Nothing),
-                    many => {
-                        return Err(ResolveError::Ambiguous(format!(
-                            "{} Tasks and no TaskRun",
-                            many.len()
-                        )))
-                    }
+                    [task] => Ok(synthesise(task)),
+                    [] => Err(ResolveError::Nothing),
+                    many => Err(ResolveError::Ambiguous {
+                        found: format!("{} Tasks and no TaskRun", many.len()),
+                        give: TASK_RUN,
+                    }),
                 }
             }
-            many => return Err(ResolveError::Ambiguous(format!("{} TaskRuns", many.len()))),
-        };
+            many => Err(ResolveError::Ambiguous {
+                found: format!("{} TaskRuns", many.len()),
+                give: TASK_RUN,
+            }),
+        }
+    }
+
+    /// `run` with `params` set (overriding its own), its Task spec and the
+    /// Task's name, resolved among these documents.
+    pub fn run_object(
+        &self,
+        mut run: TaskRun,
+        params: &[(String, ParamValue)],
+    ) -> Result<(TaskRun, TaskSpec, String), ResolveError> {
         for (name, value) in params {
             run.spec.params.retain(|p| &p.name != name);
             run.spec.params.push(Param {
@@ -89,6 +97,18 @@ impl Documents {
             _ => None,
         });
         only("taskRef", name, found.collect())
+    }
+}
+
+/// What to give when the TaskRun to run is ambiguous.
+const TASK_RUN: &str = "TaskRun, or one Task to run with --param/--workspace";
+
+/// `1 TaskRun`, `2 TaskRuns`.
+fn counted(n: usize, kind: &str) -> String {
+    if n == 1 {
+        format!("1 {kind}")
+    } else {
+        format!("{n} {kind}s")
     }
 }
 
@@ -156,17 +176,28 @@ impl Documents {
                             status: None,
                         }))
                     }
-                    many => Err(ResolveError::Ambiguous(format!(
-                        "{} Pipelines and no PipelineRun",
-                        many.len()
-                    ))),
+                    many => Err(ResolveError::Ambiguous {
+                        found: format!("{} Pipelines and no PipelineRun", many.len()),
+                        give: "PipelineRun, or one Pipeline to run with --param/--workspace",
+                    }),
                 }
             }
             [] => Ok(None),
-            _ => Err(ResolveError::Ambiguous(format!(
-                "{} PipelineRuns and TaskRuns",
-                runs.len()
-            ))),
+            _ => {
+                let task_runs = self
+                    .0
+                    .iter()
+                    .filter(|(_, d)| matches!(d, Document::TaskRun(_)))
+                    .count();
+                let mut found = counted(runs.len(), "PipelineRun");
+                if task_runs > 0 {
+                    found = format!("{found} and {}", counted(task_runs, "TaskRun"));
+                }
+                Err(ResolveError::Ambiguous {
+                    found,
+                    give: "PipelineRun or TaskRun",
+                })
+            }
         }
     }
 
