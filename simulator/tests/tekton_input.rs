@@ -363,3 +363,25 @@ fn a_definition_without_a_name_is_one_error_naming_file_and_kind() {
             lib.join("pipeline.yaml").display()
         ));
 }
+
+#[test]
+fn v1beta1_fields_in_a_v1_document_name_their_v1_spelling() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: p}\nspec:\n  serviceAccountName: sa\n  pipelineSpec:\n    tasks: [{name: a, taskSpec: {steps: [{name: s, image: busybox, script: 'true'}]}}]\n";
+    let v1 = write(&dir, "v1.yaml", text);
+    podsim()
+        .arg("validate")
+        .arg(&v1)
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "podsim: {}:1: PipelineRun: spec.serviceAccountName: a tekton.dev/v1beta1 field; tekton.dev/v1 spells it spec.taskRunTemplate.serviceAccountName\n",
+            v1.display()
+        ));
+    let beta = write(
+        &dir,
+        "beta.yaml",
+        &text.replace("tekton.dev/v1\n", "tekton.dev/v1beta1\n"),
+    );
+    podsim().arg("validate").arg(&beta).assert().success();
+}

@@ -24,4 +24,5 @@ pub mod resolve;
 pub mod status;
 pub mod substitute;
 pub mod taskrun;
+pub mod versions;
 pub mod workspace;

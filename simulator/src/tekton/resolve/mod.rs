@@ -118,6 +118,16 @@ fn feature_flags(value: &serde_norway::Value) -> Result<BTreeMap<String, String>
         .map_err(|e| format!("ConfigMap feature-flags: data must map names to strings: {e}"))
 }
 
+/// The 1-based line of `chunk`'s first content (not blank, not a comment),
+/// in a file where `chunk` starts after `offset` lines.
+fn first_line(chunk: &str, offset: usize) -> usize {
+    let first = chunk
+        .lines()
+        .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .unwrap_or(0);
+    offset + first + 1
+}
+
 /// Parses every YAML document of `text` (from `file`) as a Tekton resource;
 /// errors carry the line within the file. Empty documents are skipped;
 /// so are documents of other API groups than `tekton.dev` (a Secret, a
@@ -153,13 +163,9 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
             continue;
         }
         if !api.is_empty() && !kind.is_empty() && !api.starts_with("tekton.dev/") {
-            let first = chunk
-                .lines()
-                .position(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-                .unwrap_or(0);
             docs.1.push(Skipped {
                 file: file.to_string(),
-                line: offset + first + 1,
+                line: first_line(&chunk, offset),
                 kind: kind.to_string(),
                 name,
             });
@@ -172,6 +178,14 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                     "apiVersion {api:?} is not supported: use tekton.dev/v1 or tekton.dev/v1beta1"
                 ),
             });
+        }
+        if api == "tekton.dev/v1" {
+            if let Some(problem) = super::versions::v1beta1_fields(kind, &value).first() {
+                return Err(InputError::Other {
+                    file: format!("{file}:{}", first_line(&chunk, offset)),
+                    message: format!("{kind}: {problem}"),
+                });
+            }
         }
         // A definition is found by its name: without one, nothing could name it.
         let unnamed = || InputError::Other {
