@@ -329,6 +329,6 @@ spec:
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "pipeline task \"fetch\": taskRef \"git-clone\" is not defined in the files or -f directories",
+            "podsim: Pipeline ci: pipeline task \"fetch\": taskRef \"git-clone\" is not defined in the files or -f directories",
         ));
 }

@@ -58,7 +58,7 @@ fn a_lone_task_validates_as_a_definition_and_its_run_names_the_flag() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "workspace \"out\" is not bound: pass --workspace out=DIR",
+            "podsim: Task hello: spec.workspaces[0]: workspace \"out\" is not bound: pass --workspace out=DIR",
         ));
 }
 

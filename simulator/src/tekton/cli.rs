@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::features::FeatureFlags;
 use super::image::{parse_flag, ImageCommands};
 use super::model::ParamValue;
-use super::resolve::{load_dir, Documents};
+use super::resolve::{load_dir, Document, Documents};
 use super::taskrun::{prepare, Context, Prepared};
 use crate::images::LocalImages;
 use crate::render::RenderOptions;
@@ -201,12 +201,16 @@ pub fn prepare_run(
         images: library.images,
         features: library.features,
     };
-    let run_name = run.metadata.name_or("taskrun");
-    prepare(&run, &spec, &task_name, &context, options).map_err(|problems| {
-        problems
-            .0
-            .iter()
-            .map(|p| format!("TaskRun {run_name}: {p}"))
-            .collect()
-    })
+    // A lone Task's problems are the Task's: no TaskRun exists to name.
+    let given_run = documents
+        .0
+        .iter()
+        .any(|(_, d)| matches!(d, Document::TaskRun(_)));
+    let at = if given_run {
+        format!("TaskRun {}", run.metadata.name_or("taskrun"))
+    } else {
+        format!("Task {task_name}")
+    };
+    prepare(&run, &spec, &task_name, &context, options)
+        .map_err(|problems| problems.0.iter().map(|p| format!("{at}: {p}")).collect())
 }

@@ -71,6 +71,18 @@ pub fn handle(
         Ok(None) => return None,
         Err(e) => return Some(fail(&[e.to_string()])),
     };
+    // A lone Pipeline's problems are the Pipeline's: no PipelineRun exists.
+    let lone = !documents
+        .0
+        .iter()
+        .any(|(_, d)| matches!(d, crate::tekton::resolve::Document::PipelineRun(_)));
+    let labels = lone.then(|| {
+        let pipeline = run.spec.pipeline_ref.as_ref().and_then(|r| r.name.clone());
+        (
+            format!("PipelineRun {}: ", run.metadata.name_or("pipelinerun")),
+            format!("Pipeline {}: ", pipeline.unwrap_or_default()),
+        )
+    });
     let prepared = library(documents, args).and_then(|(documents, library)| {
         for (name, value) in library.params {
             run.spec.params.retain(|p| p.name != name);
@@ -83,7 +95,15 @@ pub fn handle(
     });
     let (plan, images) = match prepared {
         Ok(p) => p,
-        Err(lines) => return Some(fail(&lines)),
+        Err(lines) => {
+            let lines: Vec<String> = match &labels {
+                Some((run, pipeline)) => {
+                    lines.iter().map(|l| l.replacen(run, pipeline, 1)).collect()
+                }
+                None => lines,
+            };
+            return Some(fail(&lines));
+        }
     };
     Some(match action {
         Action::Validate => {
