@@ -350,6 +350,8 @@ fn a_definition_without_a_name_is_one_error_naming_file_and_kind() {
         "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {labels: {a: b}}\nspec:\n  tasks: []\n",
     )
     .expect("pipeline");
+    // In a directory, nothing could name it: it is left out, and the run
+    // fails on its own missing Task.
     podsim()
         .arg("validate")
         .arg(write(&dir, "run.yaml", RUN))
@@ -357,11 +359,7 @@ fn a_definition_without_a_name_is_one_error_naming_file_and_kind() {
         .arg(&lib)
         .assert()
         .code(2)
-        .stderr(format!(
-            "podsim: -f {}: {}: Pipeline has no metadata.name\n",
-            lib.display(),
-            lib.join("pipeline.yaml").display()
-        ));
+        .stderr("podsim: taskRef \"greet\" is not defined in the files or -f directories\n");
 }
 
 #[test]
@@ -384,4 +382,48 @@ fn v1beta1_fields_in_a_v1_document_name_their_v1_spelling() {
         &text.replace("tekton.dev/v1\n", "tekton.dev/v1beta1\n"),
     );
     podsim().arg("validate").arg(&beta).assert().success();
+}
+
+#[test]
+fn a_directory_definition_that_cannot_be_read_matters_only_when_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib dir");
+    std::fs::write(
+        lib.join("broken.yaml"),
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: broken}\nspec:\n  stepz: []\n---\napiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: old}\nspec:\n  timeout: 1h\n  pipelineRef: {name: p}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        lib.join("good.yaml"),
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: good}\nspec:\n  steps: [{name: s, image: busybox, script: 'true'}]\n",
+    )
+    .expect("write");
+    let run = |task: &str| {
+        write(
+            &dir,
+            &format!("{task}.yaml"),
+            &format!("apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {{name: r}}\nspec:\n  taskRef: {{name: {task}}}\n"),
+        )
+    };
+    podsim()
+        .arg("validate")
+        .arg(run("good"))
+        .arg("-f")
+        .arg(&lib)
+        .assert()
+        .success();
+    podsim()
+        .arg("validate")
+        .arg(run("broken"))
+        .arg("-f")
+        .arg(&lib)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "taskRef \"broken\" names a definition that cannot be read: ",
+        ))
+        .stderr(predicate::str::contains(
+            "broken.yaml:5:3: spec.stepz: unknown field `stepz`",
+        ));
 }

@@ -107,6 +107,10 @@ pub fn library(
                     | super::resolve::Document::FeatureFlags(_)
             )
         }));
+        // Its definitions that cannot be read, for a reference naming one.
+        documents
+            .1
+            .extend(found.1.into_iter().filter(|s| s.unreadable.is_some()));
     }
     let refused = super::admission::check(&documents, given);
     if !refused.is_empty() {

@@ -47,6 +47,9 @@ pub struct Skipped {
     pub kind: String,
     /// Its `metadata.name` (or `generateName`), if any.
     pub name: Option<String>,
+    /// For a Task or Pipeline of a `-f` directory that cannot be read, why:
+    /// an error only when a reference names it.
+    pub unreadable: Option<String>,
 }
 
 impl Skipped {
@@ -96,6 +99,16 @@ pub enum ResolveError {
         /// Where.
         files: String,
     },
+    /// A reference names a `-f` definition that cannot be read.
+    #[error("{what} {name:?} names a definition that cannot be read: {why}")]
+    Unreadable {
+        /// `taskRef`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// The reading error, with its file and line.
+        why: String,
+    },
     /// Something the reference asks for is not supported.
     #[error("{0}")]
     Unsupported(String),
@@ -134,6 +147,17 @@ fn first_line(chunk: &str, offset: usize) -> usize {
 /// ConfigMap other than `feature-flags`, RBAC...), which go to the
 /// returned [`Skipped`] list for the caller to note.
 pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
+    parse_documents(file, text, false)
+}
+
+/// [`parse`]; with `definitions_only` (a `-f` directory's file) TaskRuns and
+/// PipelineRuns are left out unread: a directory lends definitions, and a
+/// run document there that does not parse is no reason to refuse the run.
+fn parse_documents(
+    file: &str,
+    text: &str,
+    definitions_only: bool,
+) -> Result<Documents, InputError> {
     let mut docs = Documents::default();
     for (offset, chunk) in split(text) {
         let value: serde_norway::Value = match serde_norway::from_str(&chunk) {
@@ -168,6 +192,7 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                 line: first_line(&chunk, offset),
                 kind: kind.to_string(),
                 name,
+                unreadable: None,
             });
             continue;
         }
@@ -179,48 +204,77 @@ pub fn parse(file: &str, text: &str) -> Result<Documents, InputError> {
                 ),
             });
         }
-        if api == "tekton.dev/v1" {
-            if let Some(problem) = super::versions::v1beta1_fields(kind, &value).first() {
-                return Err(InputError::Other {
-                    file: format!("{file}:{}", first_line(&chunk, offset)),
-                    message: format!("{kind}: {problem}"),
-                });
-            }
+        if definitions_only && matches!(kind, "TaskRun" | "PipelineRun") {
+            continue;
         }
-        // A definition is found by its name: without one, nothing could name it.
-        let unnamed = || InputError::Other {
-            file: file.to_string(),
-            message: format!("{kind} has no metadata.name"),
-        };
-        let doc = match kind {
-            "Task" => {
-                let task: Task = typed_at(file, &chunk, offset)?;
-                if task.metadata.name.is_none() && task.metadata.generate_name.is_none() {
-                    return Err(unnamed());
-                }
-                Document::Task(Box::new(task))
-            }
-            "TaskRun" => Document::TaskRun(Box::new(typed_at(file, &chunk, offset)?)),
-            "Pipeline" => {
-                let pipeline: Pipeline = typed_at(file, &chunk, offset)?;
-                if pipeline.metadata.name.is_none() && pipeline.metadata.generate_name.is_none() {
-                    return Err(unnamed());
-                }
-                Document::Pipeline(Box::new(pipeline))
-            }
-            "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, &chunk, offset)?)),
-            other => {
-                return Err(InputError::Other {
+        match typed_document(file, &chunk, offset, api, kind, &value) {
+            Ok(doc) => docs.0.push((file.to_string(), doc)),
+            // A directory's definition that cannot be read matters only if a
+            // reference names it: kept with its error for that reference.
+            Err(e) if definitions_only && matches!(kind, "Task" | "Pipeline") => {
+                docs.1.push(Skipped {
                     file: file.to_string(),
-                    message: format!(
-                        "kind {other:?} is not supported: give a Task, TaskRun, Pipeline or PipelineRun"
-                    ),
+                    line: first_line(&chunk, offset),
+                    kind: kind.to_string(),
+                    name,
+                    unreadable: Some(e.to_string()),
                 })
             }
-        };
-        docs.0.push((file.to_string(), doc));
+            Err(e) => return Err(e),
+        }
     }
     Ok(docs)
+}
+
+/// One Tekton document (`chunk`, starting after `offset` lines of `file`;
+/// `value` its YAML) as its type.
+fn typed_document(
+    file: &str,
+    chunk: &str,
+    offset: usize,
+    api: &str,
+    kind: &str,
+    value: &serde_norway::Value,
+) -> Result<Document, InputError> {
+    if api == "tekton.dev/v1" {
+        if let Some(problem) = super::versions::v1beta1_fields(kind, value).first() {
+            return Err(InputError::Other {
+                file: format!("{file}:{}", first_line(chunk, offset)),
+                message: format!("{kind}: {problem}"),
+            });
+        }
+    }
+    // A definition is found by its name: without one, nothing could name it.
+    let unnamed = || InputError::Other {
+        file: file.to_string(),
+        message: format!("{kind} has no metadata.name"),
+    };
+    Ok(match kind {
+        "Task" => {
+            let task: Task = typed_at(file, chunk, offset)?;
+            if task.metadata.name.is_none() && task.metadata.generate_name.is_none() {
+                return Err(unnamed());
+            }
+            Document::Task(Box::new(task))
+        }
+        "TaskRun" => Document::TaskRun(Box::new(typed_at(file, chunk, offset)?)),
+        "Pipeline" => {
+            let pipeline: Pipeline = typed_at(file, chunk, offset)?;
+            if pipeline.metadata.name.is_none() && pipeline.metadata.generate_name.is_none() {
+                return Err(unnamed());
+            }
+            Document::Pipeline(Box::new(pipeline))
+        }
+        "PipelineRun" => Document::PipelineRun(Box::new(typed_at(file, chunk, offset)?)),
+        other => {
+            return Err(InputError::Other {
+                file: file.to_string(),
+                message: format!(
+                    "kind {other:?} is not supported: give a Task, TaskRun, Pipeline or PipelineRun"
+                ),
+            })
+        }
+    })
 }
 
 /// Whether `text` holds more than one non-empty YAML document (only Tekton
@@ -304,7 +358,7 @@ pub fn load_dir(dir: &Path, given: &BTreeSet<PathBuf>) -> Result<Documents, Inpu
         })?;
         // A directory lends definitions: its other documents are no run's
         // business, so they are left out without a note.
-        all.0.extend(parse(&file, &text)?.0);
+        all.extend(parse_documents(&file, &text, true)?);
     }
     Ok(all)
 }

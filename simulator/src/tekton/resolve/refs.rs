@@ -96,7 +96,7 @@ impl Documents {
             Document::Task(t) if t.metadata.name.as_ref() == Some(name) => Some((f, &**t)),
             _ => None,
         });
-        only("taskRef", name, found.collect())
+        only("taskRef", name, found.collect()).map_err(|e| self.unreadable(e, "Task"))
     }
 }
 
@@ -224,7 +224,24 @@ impl Documents {
             Document::Pipeline(p) if p.metadata.name.as_ref() == Some(name) => Some((f, &**p)),
             _ => None,
         });
-        only("pipelineRef", name, found.collect())
+        only("pipelineRef", name, found.collect()).map_err(|e| self.unreadable(e, "Pipeline"))
+    }
+}
+
+impl Documents {
+    /// A missing definition explained, when a `-f` directory holds a `kind`
+    /// of that name that cannot be read.
+    fn unreadable(&self, error: ResolveError, kind: &str) -> ResolveError {
+        let ResolveError::Missing { what, name } = error else {
+            return error;
+        };
+        let broken = self.1.iter().find(|s| {
+            s.kind == kind && s.name.as_deref() == Some(name.as_str()) && s.unreadable.is_some()
+        });
+        match broken.and_then(|s| s.unreadable.clone()) {
+            Some(why) => ResolveError::Unreadable { what, name, why },
+            None => ResolveError::Missing { what, name },
+        }
     }
 }
 
