@@ -299,3 +299,27 @@ spec:
             "spec.steps[0].volumeMounts[0].subPath: \"../up\" must be a relative path without '..'",
         ));
 }
+
+#[test]
+fn validate_notes_a_config_map_workspace_a_run_must_be_given() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "cm.yaml",
+        "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: r}\nspec:\n  workspaces: [{name: conf, configMap: {name: settings}}]\n  taskSpec:\n    workspaces: [{name: conf}]\n    steps: [{name: s, image: busybox, script: 'cat $(workspaces.conf.path)/a'}]\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr("podsim: note: workspaces bound to volumes podsim cannot fill; to run it pass --workspace conf=DIR\n");
+    podsim()
+        .args(["run", "-q"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "podsim: TaskRun r: spec.workspaces[0]: workspace \"conf\" needs a host directory for its volume: pass --workspace conf=DIR",
+        ));
+}

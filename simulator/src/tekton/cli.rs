@@ -161,6 +161,17 @@ pub fn library(
             );
         }
         documents.0.extend(stand_ins);
+        let volumes = super::definition::stand_in_volumes(&files, &mut workspace_dirs);
+        if !volumes.is_empty() {
+            let flags: Vec<String> = volumes
+                .iter()
+                .map(|w| format!("--workspace {w}=DIR"))
+                .collect();
+            eprintln!(
+                "podsim: note: workspaces bound to volumes podsim cannot fill; to run it pass {}",
+                flags.join(" ")
+            );
+        }
     }
     let (features, warnings) =
         FeatureFlags::from_sources(&documents.feature_configmaps(), &args.feature_flags)

@@ -260,3 +260,32 @@ fn results_read(text: &str, task: &str) -> Vec<serde_json::Value> {
     }
     found.into_values().collect()
 }
+
+/// Under `validate`, the workspaces of the run among the files (a TaskRun's
+/// or PipelineRun's bindings) whose volume needs files podsim cannot make
+/// (configMap, secret; a TaskRun's claims too) and that `--workspace` does
+/// not give: bound to a placeholder directory, never written, and named for
+/// the note. Upstream's admission does not read the ConfigMap either.
+pub fn stand_in_volumes(
+    documents: &Documents,
+    dirs: &mut BTreeMap<String, PathBuf>,
+) -> Vec<String> {
+    let mut named = Vec::new();
+    for (_, document) in &documents.0 {
+        let (bindings, claims_need_dirs) = match document {
+            Document::TaskRun(r) => (&r.spec.workspaces, true),
+            Document::PipelineRun(r) => (&r.spec.workspaces, false),
+            _ => continue,
+        };
+        for binding in bindings {
+            let files = binding.config_map.is_some() || binding.secret.is_some();
+            let claim = binding.persistent_volume_claim.is_some()
+                || binding.volume_claim_template.is_some();
+            if (files || (claim && claims_need_dirs)) && !dirs.contains_key(&binding.name) {
+                dirs.insert(binding.name.clone(), std::env::temp_dir());
+                named.push(binding.name.clone());
+            }
+        }
+    }
+    named
+}
