@@ -147,30 +147,10 @@ pub fn library(
         images.given.insert(image, command);
     }
     if args.definition_only {
-        // Only the files given hold the lone definition, not -f directories.
-        let files = Documents(documents.0[..given].to_vec(), Vec::new());
-        let needs = super::definition::stand_in(&files, &mut params, &mut workspace_dirs);
-        if let Some(hint) = needs.and_then(|n| n.hint()) {
-            eprintln!("podsim: note: {hint}");
-        }
-        let (stand_ins, missing) = super::definition::stand_in_tasks(&documents);
-        if !missing.is_empty() {
-            eprintln!(
-                "podsim: note: the Pipeline names Tasks no file defines ({}); checked against stand-ins, a run needs them (-f DIR)",
-                missing.join(", ")
-            );
-        }
-        documents.0.extend(stand_ins);
-        let volumes = super::definition::stand_in_volumes(&files, &mut workspace_dirs);
-        if !volumes.is_empty() {
-            let flags: Vec<String> = volumes
-                .iter()
-                .map(|w| format!("--workspace {w}=DIR"))
-                .collect();
-            eprintln!(
-                "podsim: note: workspaces bound to volumes podsim cannot fill; to run it pass {}",
-                flags.join(" ")
-            );
+        let notes =
+            super::definition::stand_ins(&mut documents, given, &mut params, &mut workspace_dirs);
+        for note in notes {
+            eprintln!("podsim: note: {note}");
         }
     }
     let (features, warnings) =

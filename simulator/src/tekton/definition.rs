@@ -1,14 +1,56 @@
-//! `podsim validate` of a definition on its own: a Task or Pipeline with no
-//! TaskRun or PipelineRun among the files is checked as upstream's admission
-//! checks a definition. What only a run supplies (values for params without
-//! a default, required workspaces) gets a placeholder, and is named in a
-//! hint instead of failing the check: `podsim run` still requires it.
+//! `podsim validate` checks what upstream's admission checks, not what a
+//! run needs: what only a run supplies gets a stand-in, and a note names it
+//! instead of failing the check (`podsim run` still requires all of it):
+//! - a lone Task or Pipeline (no TaskRun or PipelineRun among the files):
+//!   values for params without a default, required workspaces;
+//! - a lone Pipeline's `taskRef`s that no document defines: stand-in Tasks;
+//! - a run's workspaces bound to volumes podsim cannot fill (configMap,
+//!   secret): a placeholder directory.
+//!
+//! Image-only steps without a known command are the fourth case
+//! (`ImageCommands::unknown_is_a_note`). Placeholder directories are never
+//! written: validation runs nothing.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::model::{ParamSpec, ParamValue};
 use super::resolve::{Document, Documents};
+
+/// Every stand-in for `documents` (the first `given` from the files, the
+/// rest from `-f`): placeholders added to `params` and `dirs`, stand-in
+/// Tasks to `documents`; the notes to print.
+pub fn stand_ins(
+    documents: &mut Documents,
+    given: usize,
+    params: &mut Vec<(String, ParamValue)>,
+    dirs: &mut BTreeMap<String, PathBuf>,
+) -> Vec<String> {
+    // Only the files given hold the lone definition, not -f directories.
+    let files = Documents(documents.0[..given].to_vec(), Vec::new());
+    let mut notes = Vec::new();
+    notes.extend(stand_in(&files, params, dirs).and_then(|n| n.hint()));
+    let (tasks, missing) = stand_in_tasks(documents);
+    if !missing.is_empty() {
+        notes.push(format!(
+            "the Pipeline names Tasks no file defines ({}); checked against stand-ins, a run needs them (-f DIR)",
+            missing.join(", ")
+        ));
+    }
+    documents.0.extend(tasks);
+    let volumes = stand_in_volumes(&files, dirs);
+    if !volumes.is_empty() {
+        let flags: Vec<String> = volumes
+            .iter()
+            .map(|w| format!("--workspace {w}=DIR"))
+            .collect();
+        notes.push(format!(
+            "workspaces bound to volumes podsim cannot fill; to run it pass {}",
+            flags.join(" ")
+        ));
+    }
+    notes
+}
 
 /// What a run of the lone definition must pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +93,7 @@ impl Needs {
 /// be synthesised from one Pipeline (else one Task), adds placeholders to
 /// `params` and `dirs` for what the flags leave out, and says what they were.
 /// The placeholder directory is never written: validation runs nothing.
-pub fn stand_in(
+fn stand_in(
     documents: &Documents,
     params: &mut Vec<(String, ParamValue)>,
     dirs: &mut BTreeMap<String, PathBuf>,
@@ -146,7 +188,7 @@ fn placeholder(decl: &ParamSpec) -> ParamValue {
 /// what the pipeline task gives (params typed by their values, workspaces)
 /// and the results the Pipeline reads from it. Returns the documents to add
 /// and the names they stand in for, which a run needs (`-f DIR`).
-pub fn stand_in_tasks(documents: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
+fn stand_in_tasks(documents: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
     let docs = || documents.0.iter().map(|(_, d)| d);
     if docs().any(|d| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_))) {
         return (Vec::new(), Vec::new());
@@ -266,10 +308,7 @@ fn results_read(text: &str, task: &str) -> Vec<serde_json::Value> {
 /// (configMap, secret; a TaskRun's claims too) and that `--workspace` does
 /// not give: bound to a placeholder directory, never written, and named for
 /// the note. Upstream's admission does not read the ConfigMap either.
-pub fn stand_in_volumes(
-    documents: &Documents,
-    dirs: &mut BTreeMap<String, PathBuf>,
-) -> Vec<String> {
+fn stand_in_volumes(documents: &Documents, dirs: &mut BTreeMap<String, PathBuf>) -> Vec<String> {
     let mut named = Vec::new();
     for (_, document) in &documents.0 {
         let (bindings, claims_need_dirs) = match document {
