@@ -305,3 +305,24 @@ fn task_runs_follow_upstreams_count() {
     assert_eq!(runs[0].get("flags").map(String::as_str), Some("-s"));
     assert!(runs[2].is_empty(), "the extra TaskRun has no matrix params");
 }
+
+#[test]
+fn an_array_index_past_the_end_fails_the_run_before_anything_runs() {
+    let file = common::workspace_root().join("conformance/tekton/array-index.yaml");
+    let status = status(&[&file], 1);
+    let condition = &status["conditions"][0];
+    assert_eq!(condition["reason"], "ParamArrayIndexingInvalid");
+    assert_eq!(
+        condition["message"],
+        "[User error] PipelineRun default/array-index failed validation: failed to validate Pipeline default/array-index's parameter which has an invalid index while referring to an array: non-existent param references:[$(params.list[5])]"
+    );
+    assert!(status.get("childReferences").is_none(), "nothing ran");
+    podsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "podsim: the PipelineRun would fail before any task runs (ParamArrayIndexingInvalid)",
+        ));
+}

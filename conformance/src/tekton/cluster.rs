@@ -277,7 +277,17 @@ impl Cluster {
         } else {
             None
         };
-        Ok(Reported { status, task_runs })
+        // Each case runs in a namespace of its own; podsim's run is in
+        // `default`. Messages that name it (`NAMESPACE/NAME`) are compared as
+        // podsim words them.
+        let mut reported = Reported { status, task_runs };
+        in_default_namespace(&mut reported.status, namespace);
+        if let Some(children) = reported.task_runs.as_mut() {
+            for child in children.values_mut() {
+                in_default_namespace(child, namespace);
+            }
+        }
+        Ok(reported)
     }
 
     /// The statuses of the child TaskRuns of PipelineRun `run`, by name, once
@@ -313,6 +323,20 @@ impl Cluster {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+    }
+}
+
+/// `value` with `NAMESPACE/` in its strings written `default/`.
+fn in_default_namespace(value: &mut Value, namespace: &str) {
+    match value {
+        Value::String(text) => *text = text.replace(&format!("{namespace}/"), "default/"),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| in_default_namespace(v, namespace)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| in_default_namespace(v, namespace)),
+        _ => {}
     }
 }
 

@@ -109,10 +109,9 @@ pub fn handle(
         Action::Validate => {
             // The controller's check before anything runs: a run that would
             // end `PipelineValidationFailed` at once is not valid input.
-            if let Some(message) = super::validate::pipeline_run(&plan) {
+            if let Some((reason, message)) = super::validate::pipeline_run(&plan) {
                 return Some(fail(&[format!(
-                    "the PipelineRun would fail before any task runs ({}): {message}",
-                    super::validate::PIPELINE_INVALID
+                    "the PipelineRun would fail before any task runs ({reason}): {message}"
                 )]));
             }
             for file in files {

@@ -116,8 +116,8 @@ impl PipelineController {
     /// status message; a PipelineRun whose pipeline tasks' params do not fit
     /// their Tasks fails before anything runs, as upstream's does.
     pub fn run(&self, plan: &PipelinePlan, settings: &Settings) -> Outcome {
-        if let Some(message) = super::validate::pipeline_run(plan) {
-            let status = super::summary::invalid(plan, message);
+        if let Some((reason, message)) = super::validate::pipeline_run(plan) {
+            let status = super::summary::invalid(plan, reason, message);
             return Outcome {
                 status,
                 tasks: Vec::new(),

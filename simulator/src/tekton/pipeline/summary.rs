@@ -90,10 +90,10 @@ fn in_pipeline_order(
     children
 }
 
-/// The status of a PipelineRun that failed upstream's parameter check
-/// before anything ran ([`super::validate`]).
-pub(super) fn invalid(plan: &PipelinePlan, message: String) -> PipelineRunStatus {
-    let condition = ("False", super::validate::PIPELINE_INVALID, message);
+/// The status of a PipelineRun that failed upstream's parameter checks
+/// before anything ran ([`super::validate`]), with their `reason`.
+pub(super) fn invalid(plan: &PipelinePlan, reason: &str, message: String) -> PipelineRunStatus {
+    let condition = ("False", reason, message);
     ended(plan, SystemTime::now(), condition)
 }
 

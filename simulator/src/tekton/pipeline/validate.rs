@@ -15,9 +15,105 @@ pub const PIPELINE_INVALID: &str = "PipelineValidationFailed";
 /// Upstream's reason for a TaskRun that fails it.
 pub const TASK_RUN_INVALID: &str = "TaskRunValidationFailed";
 
+/// Upstream's reason for a PipelineRun indexing an array param past its end.
+pub const ARRAY_INDEX_INVALID: &str = "ParamArrayIndexingInvalid";
+
+/// Why `plan` fails before anything runs, as upstream's reconciler checks
+/// it: reason and message of its condition. First `$(params.a[N])` within
+/// each array's length, then every pipeline task's params against its Task.
+pub fn pipeline_run(plan: &PipelinePlan) -> Option<(&'static str, String)> {
+    if let Some(references) = out_of_bounds(plan) {
+        let ns = &plan.namespace;
+        return Some((
+            ARRAY_INDEX_INVALID,
+            format!(
+                "[User error] PipelineRun {ns}/{} failed validation: failed to validate Pipeline {ns}/{}'s parameter which has an invalid index while referring to an array: non-existent param references:[{}]",
+                plan.name,
+                plan.pipeline_name,
+                references.join(" ")
+            ),
+        ));
+    }
+    task_params(plan).map(|message| (PIPELINE_INVALID, message))
+}
+
+/// The `$(params.a[N])` references of the pipeline tasks' params, matrix
+/// params, workspace subPaths and `when` whose N is past the array's end
+/// (upstream's `ValidateParamArrayIndex`), sorted; `None` when all fit.
+fn out_of_bounds(plan: &PipelinePlan) -> Option<Vec<String>> {
+    let mut texts: Vec<&str> = Vec::new();
+    for task in plan.spec.tasks.iter().chain(&plan.spec.finally) {
+        let matrix = task.matrix.iter().flat_map(|m| m.params.iter());
+        for param in task.params.iter().chain(matrix) {
+            match &param.value {
+                ParamValue::String(s) => texts.push(s),
+                ParamValue::Array(items) => texts.extend(items.iter().map(String::as_str)),
+                ParamValue::Object(map) => texts.extend(map.values().map(String::as_str)),
+            }
+        }
+        texts.extend(task.workspaces.iter().filter_map(|w| w.sub_path.as_deref()));
+        for when in &task.when {
+            texts.extend(when.input.as_deref());
+            texts.extend(when.values.iter().map(String::as_str));
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for text in texts {
+        for (reference, name, index) in indexed_references(text) {
+            let length = match plan.params.0.get(&format!("params.{name}")) {
+                Some(ParamValue::Array(items)) => items.len(),
+                _ => continue,
+            };
+            if index >= length {
+                found.insert(reference.to_string());
+            }
+        }
+    }
+    (!found.is_empty()).then(|| found.into_iter().collect())
+}
+
+/// Every `$(params.NAME[N])` (or `$(params['NAME'][N])`) in `text`: the
+/// reference, the param (a dotted name's first part) and N.
+fn indexed_references(text: &str) -> Vec<(&str, &str, usize)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("$(params").map(|i| from + i) {
+        from = at + 1;
+        let rest = &text[at + "$(params".len()..];
+        let (name, after) = if let Some(dotted) = rest.strip_prefix('.') {
+            let end = dotted
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
+                .unwrap_or(dotted.len());
+            let name = &dotted[..end];
+            (name.split('.').next().unwrap_or(name), &dotted[end..])
+        } else if let Some(quoted) = rest.strip_prefix("['").or_else(|| rest.strip_prefix("[\"")) {
+            let close = if rest.starts_with("['") { "']" } else { "\"]" };
+            let Some(end) = quoted.find(close) else {
+                continue;
+            };
+            (&quoted[..end], &quoted[end + close.len()..])
+        } else {
+            continue;
+        };
+        let Some(index) = after.strip_prefix('[') else {
+            continue;
+        };
+        let digits = index.len() - index.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 || !index[digits..].starts_with("])") {
+            continue;
+        }
+        let Ok(n) = index[..digits].parse::<usize>() else {
+            continue;
+        };
+        let end = text.len() - index[digits..].len() + 2;
+        found.push((&text[at..end], name, n));
+    }
+    found
+}
+
 /// The message of the first pipeline task (DAG, then finally) whose params
 /// do not fit its Task, worded as upstream's PipelineRun condition.
-pub fn pipeline_run(plan: &PipelinePlan) -> Option<String> {
+fn task_params(plan: &PipelinePlan) -> Option<String> {
     let vars = super::vars::task_vars(plan, &Default::default());
     let tasks = plan.spec.tasks.iter().zip(&plan.tasks);
     let finally = plan.spec.finally.iter().zip(&plan.finally);
