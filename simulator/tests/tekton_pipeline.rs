@@ -313,14 +313,25 @@ spec:
     - {name: commit, value: $(tasks.fetch.results.commit)}
 "#,
     );
-    podsim()
-        .arg("validate")
-        .arg(&file)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "podsim: note: the Pipeline names Tasks no file defines (git-clone, go-test); checked against stand-ins, a run needs them (-f DIR)",
-        ));
+    // A directory of other Pipelines lends definitions; the lone one is still the file's.
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).expect("lib");
+    std::fs::copy(
+        common::examples_dir().join("tekton/build-pipeline.yaml"),
+        lib.join("build-pipeline.yaml"),
+    )
+    .expect("copy");
+    for extra in [&[][..], &["-f".as_ref(), lib.as_os_str()][..]] {
+        podsim()
+            .arg("validate")
+            .arg(&file)
+            .args(extra)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "podsim: note: the Pipeline names Tasks no file defines (git-clone, go-test); checked against stand-ins, a run needs them (-f DIR)",
+            ));
+    }
     podsim()
         .args(["run", "-q", "--param", "url=u"])
         .arg("--workspace")

@@ -30,7 +30,7 @@ pub fn stand_ins(
     let files = Documents(documents.0[..given].to_vec(), Vec::new());
     let mut notes = Vec::new();
     notes.extend(stand_in(&files, params, dirs).and_then(|n| n.hint()));
-    let (tasks, missing) = stand_in_tasks(documents);
+    let (tasks, missing) = stand_in_tasks(&files, documents);
     if !missing.is_empty() {
         notes.push(format!(
             "the Pipeline names Tasks no file defines ({}); checked against stand-ins, a run needs them (-f DIR)",
@@ -183,17 +183,19 @@ fn placeholder(decl: &ParamSpec) -> ParamValue {
 }
 
 /// Stand-in Tasks for the `taskRef`s of a lone Pipeline (no run among the
-/// documents) that no document defines: upstream's admission does not look
-/// Tasks up, so the Pipeline is still checked, against Tasks that declare
-/// what the pipeline task gives (params typed by their values, workspaces)
-/// and the results the Pipeline reads from it. Returns the documents to add
-/// and the names they stand in for, which a run needs (`-f DIR`).
-fn stand_in_tasks(documents: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
-    let docs = || documents.0.iter().map(|(_, d)| d);
-    if docs().any(|d| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_))) {
+/// `files`) that no document of `all` defines: upstream's admission does
+/// not look Tasks up, so the Pipeline is still checked, against Tasks that
+/// declare what the pipeline task gives (params typed by their values,
+/// workspaces) and the results the Pipeline reads from it. Returns the
+/// documents to add and the names they stand in for, which a run needs
+/// (`-f DIR`).
+fn stand_in_tasks(files: &Documents, all: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
+    let given = || files.0.iter().map(|(_, d)| d);
+    if given().any(|d| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_))) {
         return (Vec::new(), Vec::new());
     }
-    let pipelines: Vec<_> = docs()
+    let docs = || all.0.iter().map(|(_, d)| d);
+    let pipelines: Vec<_> = given()
         .filter_map(|d| match d {
             Document::Pipeline(p) => Some(p),
             _ => None,
