@@ -30,7 +30,12 @@ pub(crate) enum Command {
         #[command(flatten)]
         tekton: TektonArgs,
     },
-    /// Check a scenario (or Pod manifest) without running it.
+    /// Check files without running them.
+    ///
+    /// A scenario, a Pod manifest, a CustomRun, or Tekton files, checked as
+    /// upstream's admission and controller check them before anything runs;
+    /// what only a run needs (param values, workspace directories, image
+    /// commands, Tasks a lone Pipeline names) is a note, not a failure.
     Validate {
         /// Scenario file, Pod manifest, or Tekton files (YAML).
         #[arg(required = true, value_name = "FILE")]
