@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use super::model::{ParamSpec, ParamValue};
 use super::resolve::{Document, Documents};
+use super::variables;
 
 /// Every stand-in for `documents` (the first `given` from the files, the
 /// rest from `-f`): placeholders added to `params` and `dirs`, stand-in
@@ -275,20 +276,21 @@ fn param_decl(name: &str, value: &ParamValue) -> serde_json::Value {
 /// The results `$(tasks.TASK.results.R…)` reads in `text` (a Pipeline as
 /// JSON), typed by how they are read: `[…]` an array, `.key` an object.
 fn results_read(text: &str, task: &str) -> Vec<serde_json::Value> {
-    let opening = format!("$(tasks.{task}.results.");
     let mut found: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    for piece in text.split(&opening).skip(1) {
-        let reference = piece.split(')').next().unwrap_or("");
-        let name: String = reference
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
-        let rest = &reference[name.len()..];
+    for reference in variables::all(text, &format!("tasks.{task}.results")) {
+        let end = reference
+            .name
+            .find(['[', '.'])
+            .unwrap_or(reference.name.len());
+        let (name, rest) = reference.name.split_at(end);
+        if name.is_empty() {
+            continue;
+        }
         let decl = if rest.starts_with('[') {
             serde_json::json!({"name": name, "type": "array"})
         } else if let Some(key) = rest.strip_prefix('.') {
             let mut entry = found
-                .remove(&name)
+                .remove(name)
                 .filter(|d| d["type"] == "object")
                 .unwrap_or_else(
                     || serde_json::json!({"name": name, "type": "object", "properties": {}}),
@@ -298,9 +300,7 @@ fn results_read(text: &str, task: &str) -> Vec<serde_json::Value> {
         } else {
             serde_json::json!({"name": name})
         };
-        if !name.is_empty() {
-            found.entry(name).or_insert(decl);
-        }
+        found.entry(name.to_string()).or_insert(decl);
     }
     found.into_values().collect()
 }

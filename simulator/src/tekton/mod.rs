@@ -24,5 +24,6 @@ pub mod resolve;
 pub mod status;
 pub mod substitute;
 pub mod taskrun;
+pub mod variables;
 pub mod versions;
 pub mod workspace;

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::refs::{self, names, trim_indexes};
 use crate::tekton::model::{Param, ParamSpec, ParamValue};
+use crate::tekton::variables::{self, names, trim_indexes};
 
 /// Declared params: every name, and which are arrays and objects (with keys).
 #[derive(Debug, Clone, Default)]
@@ -74,7 +74,7 @@ impl Declared {
         for (object, keys) in &self.objects {
             found.extend(unknown(text, &format!("params.{object}"), keys));
         }
-        let whole = refs::all(text, "params").iter().any(|r| {
+        let whole = variables::all(text, "params").iter().any(|r| {
             let name = r.name.strip_suffix("[*]").unwrap_or(r.name);
             self.objects.contains_key(name)
         });
@@ -96,7 +96,7 @@ impl Declared {
         if !in_list {
             return Some(format!("variable type invalid in {text:?}"));
         }
-        let first = refs::all(text, "params").first().map(|r| r.text.len());
+        let first = variables::all(text, "params").first().map(|r| r.text.len());
         (first != Some(text.len()))
             .then(|| format!("variable is not properly isolated in {text:?}"))
     }
@@ -104,7 +104,7 @@ impl Declared {
     /// Whether `text` is exactly one `$(params.NAME[*])`: a whole array or
     /// object handed on, of which upstream only checks that it exists.
     pub fn is_handed_on_whole(text: &str) -> bool {
-        refs::all(text, "params")
+        variables::all(text, "params")
             .first()
             .is_some_and(|r| r.text == text && r.name.ends_with("[*]"))
     }

@@ -18,7 +18,6 @@
 
 mod declared;
 mod documents;
-mod refs;
 mod steps;
 
 use std::collections::BTreeSet;

@@ -73,7 +73,9 @@ fn out_of_bounds(plan: &PipelinePlan) -> Option<Vec<String>> {
 }
 
 /// Every `$(params.NAME[N])` (or `$(params['NAME'][N])`) in `text`: the
-/// reference, the param (a dotted name's first part) and N.
+/// reference, the param (a dotted name's first part) and N. Upstream's own
+/// pattern for these (`paramIndexing`), apart from `tekton::variables`:
+/// an index after a bracketed name is no `$(params['NAME'])` reference.
 fn indexed_references(text: &str) -> Vec<(&str, &str, usize)> {
     let mut found = Vec::new();
     let mut from = 0;

@@ -1,7 +1,9 @@
-//! Variable references as upstream's admission reads them
-//! (`pkg/substitution`): `$(PREFIX.NAME)`, `$(PREFIX["NAME"])` and
-//! `$(PREFIX['NAME'])` on one line, NAME running to the first `)` (to the
-//! first `"])` or `'])` in the bracket forms).
+//! Variable references as upstream reads them when it checks them
+//! (`pkg/substitution`'s pattern): `$(PREFIX.NAME)`, `$(PREFIX["NAME"])`
+//! and `$(PREFIX['NAME'])` on one line, NAME running to the first `)` (to
+//! the first `"])` or `'])` in the bracket forms). The admission checks,
+//! the controller's array-index check and validate's stand-in Tasks read
+//! references through it; substitution itself is `script::replace_references`.
 
 /// One reference: the whole `$(…)` text and the NAME inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
