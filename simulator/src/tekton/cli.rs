@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::features::FeatureFlags;
 use super::image::{parse_flag, ImageCommands};
 use super::model::ParamValue;
-use super::resolve::{load_dir, Document, Documents};
+use super::resolve::{load_dir, Documents};
 use super::taskrun::{prepare, Context, Prepared};
 use crate::images::LocalImages;
 use crate::render::RenderOptions;
@@ -197,11 +197,7 @@ pub fn prepare_run(
         features: library.features,
     };
     // A lone Task's problems are the Task's: no TaskRun exists to name.
-    let given_run = documents
-        .0
-        .iter()
-        .any(|(_, d)| matches!(d, Document::TaskRun(_)));
-    let at = if given_run {
+    let at = if documents.has_run() {
         format!("TaskRun {}", run.metadata.name_or("taskrun"))
     } else {
         format!("Task {task_name}")

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::model::{ParamSpec, ParamValue};
+use super::model::{ParamSpec, ParamValue, Pipeline, Task};
 use super::resolve::{Document, Documents};
 use super::variables;
 
@@ -30,15 +30,18 @@ pub fn stand_ins(
     // Only the files given hold the lone definition, not -f directories.
     let files = Documents(documents.0[..given].to_vec(), Vec::new());
     let mut notes = Vec::new();
-    notes.extend(stand_in(&files, params, dirs).and_then(|n| n.hint()));
-    let (tasks, missing) = stand_in_tasks(&files, documents);
-    if !missing.is_empty() {
-        notes.push(format!(
-            "the Pipeline names Tasks no file defines ({}); checked against stand-ins, a run needs them (-f DIR)",
-            missing.join(", ")
-        ));
+    let lone = lone(&files);
+    notes.extend(lone.and_then(|l| stand_in(l, params, dirs).hint()));
+    if let Some(Lone::Pipeline(pipeline)) = lone {
+        let (tasks, missing) = stand_in_tasks(pipeline, documents);
+        if !missing.is_empty() {
+            notes.push(format!(
+                "the Pipeline names Tasks no file defines ({}); checked against stand-ins, a run needs them (-f DIR)",
+                missing.join(", ")
+            ));
+        }
+        documents.0.extend(tasks);
     }
-    documents.0.extend(tasks);
     let volumes = stand_in_volumes(&files, dirs);
     if !volumes.is_empty() {
         let flags: Vec<String> = volumes
@@ -90,39 +93,54 @@ impl Needs {
     }
 }
 
-/// When `documents` hold no TaskRun or PipelineRun and the run object would
-/// be synthesised from one Pipeline (else one Task), adds placeholders to
-/// `params` and `dirs` for what the flags leave out, and says what they were.
-/// The placeholder directory is never written: validation runs nothing.
-fn stand_in(
-    documents: &Documents,
-    params: &mut Vec<(String, ParamValue)>,
-    dirs: &mut BTreeMap<String, PathBuf>,
-) -> Option<Needs> {
-    let docs = || documents.0.iter().map(|(_, d)| d);
-    if docs().any(|d| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_))) {
+/// The definition the files hold alone, run object of a run synthesised for
+/// it: no TaskRun or PipelineRun, one Pipeline, else one Task.
+#[derive(Debug, Clone, Copy)]
+enum Lone<'a> {
+    Task(&'a Task),
+    Pipeline(&'a Pipeline),
+}
+
+fn lone(files: &Documents) -> Option<Lone<'_>> {
+    if files.has_run() {
         return None;
     }
+    let docs = || files.0.iter().map(|(_, d)| d);
     let pipelines: Vec<_> = docs()
         .filter_map(|d| match d {
-            Document::Pipeline(p) => Some(p),
+            Document::Pipeline(p) => Some(&**p),
             _ => None,
         })
         .collect();
     let tasks: Vec<_> = docs()
         .filter_map(|d| match d {
-            Document::Task(t) => Some(t),
+            Document::Task(t) => Some(&**t),
             _ => None,
         })
         .collect();
+    match (pipelines.as_slice(), tasks.as_slice()) {
+        ([p], _) => Some(Lone::Pipeline(p)),
+        ([], [t]) => Some(Lone::Task(t)),
+        _ => None,
+    }
+}
+
+/// Adds placeholders to `params` and `dirs` for what the flags leave out of
+/// a run of `lone`, and says what they were. The placeholder directory is
+/// never written: validation runs nothing.
+fn stand_in(
+    lone: Lone<'_>,
+    params: &mut Vec<(String, ParamValue)>,
+    dirs: &mut BTreeMap<String, PathBuf>,
+) -> Needs {
     let required = |ws: Vec<(&String, bool)>| -> Vec<String> {
         ws.into_iter()
             .filter(|(_, optional)| !optional)
             .map(|(name, _)| name.clone())
             .collect()
     };
-    let (kind, name, declared, workspaces) = match (pipelines.as_slice(), tasks.as_slice()) {
-        ([p], _) => (
+    let (kind, name, declared, workspaces) = match lone {
+        Lone::Pipeline(p) => (
             "Pipeline",
             p.metadata.name_or("pipeline"),
             &p.spec.params,
@@ -134,7 +152,7 @@ fn stand_in(
                     .collect(),
             ),
         ),
-        ([], [t]) => (
+        Lone::Task(t) => (
             "Task",
             t.metadata.name_or("task"),
             &t.spec.params,
@@ -146,7 +164,6 @@ fn stand_in(
                     .collect(),
             ),
         ),
-        _ => return None,
     };
     let mut needs = Needs {
         kind,
@@ -166,7 +183,7 @@ fn stand_in(
             needs.workspaces.push(workspace);
         }
     }
-    Some(needs)
+    needs
 }
 
 /// An empty value of the declared type (an object with its declared keys).
@@ -183,28 +200,14 @@ fn placeholder(decl: &ParamSpec) -> ParamValue {
     }
 }
 
-/// Stand-in Tasks for the `taskRef`s of a lone Pipeline (no run among the
-/// `files`) that no document of `all` defines: upstream's admission does
-/// not look Tasks up, so the Pipeline is still checked, against Tasks that
-/// declare what the pipeline task gives (params typed by their values,
-/// workspaces) and the results the Pipeline reads from it. Returns the
-/// documents to add and the names they stand in for, which a run needs
-/// (`-f DIR`).
-fn stand_in_tasks(files: &Documents, all: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
-    let given = || files.0.iter().map(|(_, d)| d);
-    if given().any(|d| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_))) {
-        return (Vec::new(), Vec::new());
-    }
+/// Stand-in Tasks for the `taskRef`s of the lone `pipeline` that no
+/// document of `all` defines: upstream's admission does not look Tasks up,
+/// so the Pipeline is still checked, against Tasks that declare what the
+/// pipeline task gives (params typed by their values, workspaces) and the
+/// results the Pipeline reads from it. Returns the documents to add and the
+/// names they stand in for, which a run needs (`-f DIR`).
+fn stand_in_tasks(pipeline: &Pipeline, all: &Documents) -> (Vec<(String, Document)>, Vec<String>) {
     let docs = || all.0.iter().map(|(_, d)| d);
-    let pipelines: Vec<_> = given()
-        .filter_map(|d| match d {
-            Document::Pipeline(p) => Some(p),
-            _ => None,
-        })
-        .collect();
-    let [pipeline] = pipelines.as_slice() else {
-        return (Vec::new(), Vec::new());
-    };
     let defined = |name: &str| {
         docs().any(|d| matches!(d, Document::Task(t) if t.metadata.name.as_deref() == Some(name)))
     };

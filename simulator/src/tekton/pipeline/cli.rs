@@ -72,17 +72,12 @@ pub fn handle(
         Err(e) => return Some(fail(&[e.to_string()])),
     };
     // A lone Pipeline's problems are the Pipeline's: no PipelineRun exists.
-    let lone = !documents
-        .0
-        .iter()
-        .any(|(_, d)| matches!(d, crate::tekton::resolve::Document::PipelineRun(_)));
-    let labels = lone.then(|| {
+    let at = if documents.has_run() {
+        format!("PipelineRun {}", run.metadata.name_or("pipelinerun"))
+    } else {
         let pipeline = run.spec.pipeline_ref.as_ref().and_then(|r| r.name.clone());
-        (
-            format!("PipelineRun {}: ", run.metadata.name_or("pipelinerun")),
-            format!("Pipeline {}: ", pipeline.unwrap_or_default()),
-        )
-    });
+        format!("Pipeline {}", pipeline.unwrap_or_default())
+    };
     let prepared = library(documents, args).and_then(|(documents, library)| {
         for (name, value) in library.params {
             run.spec.params.retain(|p| p.name != name);
@@ -90,20 +85,18 @@ pub fn handle(
                 .params
                 .push(crate::tekton::model::Param { name, value });
         }
-        prepare(&run, &documents, library.workspace_dirs, &library.features)
-            .map(|plan| (plan, library.images))
+        prepare(
+            &run,
+            &at,
+            &documents,
+            library.workspace_dirs,
+            &library.features,
+        )
+        .map(|plan| (plan, library.images))
     });
     let (plan, images) = match prepared {
         Ok(p) => p,
-        Err(lines) => {
-            let lines: Vec<String> = match &labels {
-                Some((run, pipeline)) => {
-                    lines.iter().map(|l| l.replacen(run, pipeline, 1)).collect()
-                }
-                None => lines,
-            };
-            return Some(fail(&lines));
-        }
+        Err(lines) => return Some(fail(&lines)),
     };
     Some(match action {
         Action::Validate => {

@@ -162,16 +162,18 @@ fn resolve_task(
 /// task), the DAG, params (PipelineRun's, then defaults; missing ones are an
 /// error naming `--param`), workspaces (`shared` host directories by
 /// pipeline workspace name; persistentVolumeClaim and volumeClaimTemplate
-/// without one get a directory podsim owns for the run), timeouts.
+/// without one get a directory podsim owns for the run), timeouts. `at`
+/// names the run in every problem and warning: `PipelineRun NAME`, or
+/// `Pipeline NAME` when the run is one made up for a lone Pipeline.
 pub fn prepare(
     run: &PipelineRun,
+    at: &str,
     docs: &Documents,
     mut shared: BTreeMap<String, PathBuf>,
     features: &FeatureFlags,
 ) -> Result<PipelinePlan, Vec<String>> {
     let one = |e: String| vec![e];
     let name = run.metadata.name_or("pipelinerun");
-    let at = format!("PipelineRun {name}");
     let unsupported = [
         (run.spec.status.is_some(), "spec.status"),
         (run.spec.resources.is_some(), "spec.resources"),

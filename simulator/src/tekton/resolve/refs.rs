@@ -8,6 +8,14 @@ use crate::tekton::model::{
 };
 
 impl Documents {
+    /// Whether a TaskRun or PipelineRun is among the documents (else the run
+    /// object, if any, is synthesised for a lone Task or Pipeline).
+    pub fn has_run(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(_, d)| matches!(d, Document::TaskRun(_) | Document::PipelineRun(_)))
+    }
+
     /// The TaskRun to run: the one TaskRun, else one named `<task>-run` for
     /// the one Task. Call it on the files given only: `-f` directories lend
     /// definitions, never the run object.
