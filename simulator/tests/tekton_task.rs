@@ -323,3 +323,19 @@ fn validate_notes_a_config_map_workspace_a_run_must_be_given() {
             "podsim: TaskRun r: spec.workspaces[0]: workspace \"conf\" needs a host directory for its volume: pass --workspace conf=DIR",
         ));
 }
+
+#[test]
+fn an_unknown_image_is_noted_once_however_many_steps_give_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(
+        &dir,
+        "two.yaml",
+        "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n    - {name: a, image: example.com/tool}\n    - {name: b, image: example.com/tool}\n",
+    );
+    podsim()
+        .arg("validate")
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr("podsim: note: a step gives only the image \"example.com/tool\"; to run it pass --image-command example.com/tool=CMD or make the image available to `podman image inspect`\n");
+}

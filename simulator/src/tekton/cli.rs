@@ -137,11 +137,9 @@ pub fn library(
         let dir = dir.canonicalize().unwrap_or(dir);
         workspace_dirs.insert(name.to_string(), dir);
     }
-    let mut images = ImageCommands {
-        local: Arc::new(LocalImages::podman()),
-        unknown_is_a_note: args.definition_only,
-        ..ImageCommands::default()
-    };
+    let mut images = ImageCommands::default();
+    images.local = Arc::new(LocalImages::podman());
+    images.unknown_is_a_note = args.definition_only;
     for text in &args.image_commands {
         let (image, command) = parse_flag(text).map_err(one)?;
         images.given.insert(image, command);

@@ -2,8 +2,8 @@
 //! asks the registry; podsim asks `--image-command IMAGE=CMD`, then the
 //! local podman image store.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 use crate::images::LocalImages;
 
@@ -21,6 +21,9 @@ pub struct ImageCommands {
     /// said in a note, not a failure (upstream asks the registry only when
     /// it builds the Pod).
     pub unknown_is_a_note: bool,
+    /// The images noted so far (clones share it): one note per image, however
+    /// many steps give it.
+    noted: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl ImageCommands {
@@ -42,7 +45,12 @@ impl ImageCommands {
             "pass --image-command {image}=CMD or make the image available to `podman image inspect`"
         );
         if self.unknown_is_a_note {
-            eprintln!("podsim: note: a step gives only the image {image:?}; to run it {ways_out}");
+            let mut noted = self.noted.lock().unwrap_or_else(|e| e.into_inner());
+            if noted.insert(image.to_string()) {
+                eprintln!(
+                    "podsim: note: a step gives only the image {image:?}; to run it {ways_out}"
+                );
+            }
             return Ok(vec![format!("<the command of {image}>")]);
         }
         Err(format!(
